@@ -1,0 +1,103 @@
+//! Safeharbor's use cases, by area. The JSON API, the web pages and the CLI all call these.
+//!
+//! Each use case takes the [`App`] (storage, clock, settings), the authenticated [`Caller`],
+//! and validated input; it checks access through [`authz`], applies the domain rules, and makes
+//! one store call that writes the change and its audit event in one transaction.
+
+pub mod audit;
+pub mod auth;
+pub mod authz;
+pub mod clock;
+pub mod error;
+pub mod install;
+pub mod locations;
+pub mod members;
+pub mod orgs;
+pub mod ports;
+
+use std::sync::Arc;
+
+use time::{Duration, OffsetDateTime};
+
+pub use authz::{Caller, TenantScope};
+pub use error::{Error, Result};
+
+use crate::clock::Clock;
+use crate::ports::Store;
+
+/// Tunable rules of the installation.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Sign a session out after this long without a request: automatic logoff,
+    /// 164.312(a)(2)(iii).
+    pub session_idle: Duration,
+    /// Sign a session out this long after sign-in, whatever the activity.
+    pub session_absolute: Duration,
+    /// Failed sign-ins to one account within `throttle_window` before it is locked.
+    pub account_lock_threshold: i64,
+    /// Failed sign-ins from one address within `throttle_window` before it is refused.
+    pub address_lock_threshold: i64,
+    /// Window over which failures are counted.
+    pub throttle_window: Duration,
+    /// How long a lock lasts.
+    pub lock_duration: Duration,
+    /// Lifetime of an API token when none is given.
+    pub token_default_days: i64,
+    /// Longest lifetime of an API token.
+    pub token_max_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::minutes(15),
+            session_absolute: Duration::hours(12),
+            account_lock_threshold: 5,
+            address_lock_threshold: 30,
+            throttle_window: Duration::minutes(15),
+            lock_duration: Duration::minutes(15),
+            token_default_days: 90,
+            token_max_days: 366,
+        }
+    }
+}
+
+/// Everything a use case needs: storage, the clock and the settings.
+#[derive(Debug, Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl std::fmt::Debug for dyn Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+impl App {
+    /// Builds the application core over a store and a clock.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Self {
+            store,
+            clock,
+            settings,
+        }
+    }
+
+    /// Now, by the injected clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The store, for operations that are not use cases (migrations, backup, health).
+    pub fn maintenance(&self) -> &dyn ports::Maintenance {
+        &*self.store
+    }
+}

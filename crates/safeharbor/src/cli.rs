@@ -1,0 +1,233 @@
+//! The command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{LogFormat, Overrides, SecureCookies};
+
+/// Safeharbor: HIPAA compliance for managed service providers and their client practices.
+///
+/// Exit codes: 0 ok, 1 failure, 2 usage (a wrong command line or a value that breaks a rule).
+#[derive(Debug, Parser)]
+#[command(name = "safeharbor", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Data directory (SQLite database, configuration file).
+    #[arg(long, global = true, env = "SAFEHARBOR_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: `sqlite://FILE` or `postgres://USER@HOST/DB` (default: SQLite in the
+    /// data directory). `SAFEHARBOR_DATABASE_URL_FILE` may name a file holding it instead.
+    #[arg(
+        long,
+        global = true,
+        env = "SAFEHARBOR_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Configuration file (TOML; default: safeharbor.toml in the data directory, if present).
+    #[arg(long, global = true, env = "SAFEHARBOR_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, global = true, env = "SAFEHARBOR_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. `info` or `warn,safeharbor_web=debug`.
+    #[arg(long, global = true, env = "SAFEHARBOR_LOG", value_name = "FILTER")]
+    pub log_level: Option<String>,
+}
+
+/// Options of the server.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SAFEHARBOR_ADDR", value_name = "IP:PORT")]
+    pub addr: Option<SocketAddr>,
+    /// Automatic logoff after this many minutes without activity (164.312(a)(2)(iii)); default 15.
+    #[arg(long, env = "SAFEHARBOR_SESSION_IDLE_MINUTES", value_name = "N")]
+    pub session_idle_minutes: Option<i64>,
+    /// Sessions end this many hours after sign-in; default 12.
+    #[arg(long, env = "SAFEHARBOR_SESSION_ABSOLUTE_HOURS", value_name = "N")]
+    pub session_absolute_hours: Option<i64>,
+    /// Largest request body in bytes; default 1048576.
+    #[arg(long, env = "SAFEHARBOR_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Mark cookies Secure: auto (unless plain HTTP on loopback), always, never.
+    #[arg(long, env = "SAFEHARBOR_SECURE_COOKIES", value_enum)]
+    pub secure_cookies: Option<SecureCookies>,
+    /// Take client addresses from X-Forwarded-For (only behind your own reverse proxy).
+    #[arg(long, env = "SAFEHARBOR_TRUST_PROXY", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub trust_proxy: Option<bool>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Run the server with demo data (seeded only when the database is empty).
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Number of client practices to seed (default 3).
+        #[arg(long, value_name = "N", default_value_t = 3)]
+        clients: u32,
+    },
+    /// Create a new installation: the provider organization (your MSP).
+    Init {
+        /// Your organization's name.
+        #[arg(long, value_name = "NAME")]
+        provider_name: String,
+        /// Its URL name (derived from the name when absent).
+        #[arg(long, value_name = "SLUG")]
+        provider_slug: Option<String>,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Write a consistent copy of the database while it is in use.
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Replace the database's contents with a backup.
+    Restore {
+        /// A file written by `safeharbor backup`.
+        file: PathBuf,
+        /// Replace a database that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Print the OpenAPI document of the REST API.
+    Openapi,
+}
+
+/// User commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user with a role in an organization.
+    Create {
+        /// Sign-in e-mail.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// `provider_admin`, `provider_staff`, `client_admin`, `client_member` or `auditor`.
+        #[arg(long)]
+        role: String,
+        /// Organization slug (default: the provider).
+        #[arg(long, value_name = "SLUG")]
+        org: Option<String>,
+        /// Read the password from standard input (otherwise one is generated and printed).
+        #[arg(long)]
+        password_stdin: bool,
+        /// End of access, for auditors (RFC 3339, e.g. 2027-03-31T23:59:59Z).
+        #[arg(long, value_name = "TIME")]
+        expires_at: Option<String>,
+    },
+    /// Set a new password for a user (lost password); ends their sessions and lifts a lock.
+    ResetPassword {
+        /// Sign-in e-mail.
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (otherwise one is generated and printed).
+        #[arg(long)]
+        password_stdin: bool,
+        /// Also remove their second factor (lost device).
+        #[arg(long)]
+        reset_mfa: bool,
+    },
+}
+
+/// Token commands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; prints only the token.
+    Create {
+        /// The user's e-mail.
+        #[arg(long)]
+        email: String,
+        /// Restrict the token to this organization (slug).
+        #[arg(long, value_name = "SLUG")]
+        org: Option<String>,
+        /// Lifetime in days (default 90, at most 366).
+        #[arg(long, value_name = "N")]
+        days: Option<i64>,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "CLI token")]
+        name: String,
+    },
+}
+
+/// Audit commands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-walk the hash chain; exit 1 naming the first bad event if it was altered.
+    Verify,
+    /// List events, newest first.
+    List {
+        /// Only this organization (slug).
+        #[arg(long, value_name = "SLUG")]
+        org: Option<String>,
+        /// Actions starting with this (e.g. `session.` or `org.create`).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this kind of entity.
+        #[arg(long)]
+        entity_type: Option<String>,
+        /// At or after (RFC 3339).
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// Before (RFC 3339).
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+        /// How many (1-200).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Cli {
+    /// The configuration overrides given by flags and environment.
+    pub fn overrides(&self) -> Overrides {
+        let serve = match &self.command {
+            Command::Serve(s) | Command::Demo { serve: s, .. } => s.clone(),
+            _ => ServeArgs::default(),
+        };
+        Overrides {
+            config_file: self.global.config.clone(),
+            data_dir: self.global.data_dir.clone(),
+            database_url: self.global.database_url.clone(),
+            addr: serve.addr,
+            log_format: self.global.log_format,
+            log_level: self.global.log_level.clone(),
+            session_idle_minutes: serve.session_idle_minutes,
+            session_absolute_hours: serve.session_absolute_hours,
+            max_body_bytes: serve.max_body_bytes,
+            secure_cookies: serve.secure_cookies,
+            trust_proxy: serve.trust_proxy,
+        }
+    }
+}

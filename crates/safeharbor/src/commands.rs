@@ -1,0 +1,340 @@
+//! The commands. Each opens the configured database, calls the use cases as the local
+//! operator, and prints what it did.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use safeharbor_core::audit::Verification;
+use safeharbor_core::auth::{secret, token};
+use safeharbor_core::members::{self, AddMember};
+use safeharbor_core::ports::AuditFilter;
+use safeharbor_core::{App, Caller, install};
+use safeharbor_domain::page::PageRequest;
+use safeharbor_domain::user::Role;
+use tokio::net::TcpListener;
+
+use crate::cli::{AuditCommand, Cli, Command, TokenCommand, UserCommand};
+use crate::config::Config;
+use crate::{build_app, demo, open_backend, system_clock, telemetry, web_config};
+
+/// Runs the command line; returns the process exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    match execute(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", describe(&e));
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+/// 2 for a value that breaks a rule (a usage error), 1 for any other failure.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    let invalid = e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<safeharbor_core::Error>(),
+            Some(safeharbor_core::Error::Invalid(_))
+        ) || c.downcast_ref::<safeharbor_domain::Invalid>().is_some()
+    });
+    if invalid { 2 } else { 1 }
+}
+
+fn describe(e: &anyhow::Error) -> String {
+    // Core errors already say what to fix; internal causes are shown to the operator, who
+    // owns the machine, but never carry PHI.
+    e.chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(cli.overrides())?;
+    telemetry::init(cfg.log_format, &cfg.log_level);
+    if let Command::Openapi = cli.command {
+        println!("{}", safeharbor_web::api::openapi_pretty());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let backend = open_backend(&cfg).await?;
+    let app = build_app(&backend, system_clock(), &cfg);
+    let op = Caller::local_operator();
+    let result = dispatch(cli.command, &cfg, &app, &op).await;
+    backend.close().await;
+    result
+}
+
+async fn dispatch(cmd: Command, cfg: &Config, app: &App, op: &Caller) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::Serve(_) => {
+            if app.maintenance().is_empty().await? {
+                eprintln!(
+                    "note: this installation has no provider yet; run `safeharbor init --provider-name NAME`"
+                );
+            }
+            serve(cfg, app.clone()).await?;
+        }
+        Command::Demo { clients, .. } => {
+            if app.maintenance().is_empty().await? {
+                demo::seed(app, clients)
+                    .await
+                    .context("seeding demo data")?;
+            }
+            demo::print_sign_ins();
+            serve(cfg, app.clone()).await?;
+        }
+        Command::Init {
+            provider_name,
+            provider_slug,
+        } => {
+            let org = install::init(app, op, &provider_name, provider_slug.as_deref()).await?;
+            println!(
+                "Initialized Safeharbor for {} (slug {}).",
+                org.name, org.slug
+            );
+            println!(
+                "Next: safeharbor user create --email YOU@EXAMPLE.COM --name 'Your Name' --role provider_admin --password-stdin"
+            );
+        }
+        Command::Migrate => {
+            let n = app.maintenance().migrate().await?;
+            println!("Schema is up to date ({n} migrations applied now).");
+        }
+        Command::User(u) => user(app, op, u).await?,
+        Command::Token(TokenCommand::Create {
+            email,
+            org,
+            days,
+            name,
+        }) => {
+            let t = token::create_for(app, op, &email, token::NewToken { name, org, days }).await?;
+            println!("{}", t.token);
+        }
+        Command::Backup { out } => {
+            app.maintenance().backup(&out).await?;
+            println!("Backup written to {}", out.display());
+        }
+        Command::Restore { file, force } => {
+            app.maintenance().restore(&file, force).await?;
+            println!("Restored from {}", file.display());
+        }
+        Command::Audit(AuditCommand::Verify) => return verify(app).await,
+        Command::Audit(AuditCommand::List {
+            org,
+            action,
+            entity_type,
+            from,
+            to,
+            limit,
+            json,
+        }) => {
+            let parse = |f: &str, v: Option<String>| -> anyhow::Result<_> {
+                v.map(|t| {
+                    time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+                        .map_err(|_| {
+                            safeharbor_core::Error::invalid(
+                                f,
+                                "must be a time like 2026-01-31T09:00:00Z",
+                            )
+                        })
+                })
+                .transpose()
+                .map_err(anyhow::Error::from)
+            };
+            let filter = AuditFilter {
+                action,
+                entity_type,
+                from: parse("from", from)?,
+                to: parse("to", to)?,
+                ..AuditFilter::default()
+            };
+            let page = PageRequest::parse(Some(limit), None)?;
+            let events = match org {
+                Some(slug) => {
+                    safeharbor_core::audit::list_for_org(app, op, &slug, &filter, &page).await?
+                }
+                None => safeharbor_core::audit::list_all(app, op, &filter, &page).await?,
+            };
+            for e in events.items {
+                let ev = &e.event;
+                if json {
+                    let v = serde_json::json!({"seq": e.seq, "at": ev.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(), "actor": ev.actor, "org_id": ev.org_id.map(|o| o.to_string()), "action": ev.action, "entity_type": ev.entity_type, "entity_id": ev.entity_id, "summary": ev.summary, "hash": e.hash});
+                    println!("{v}");
+                } else {
+                    println!(
+                        "{:>6}  {}  {:<28}  {:<18}  {}",
+                        e.seq,
+                        ev.at
+                            .format(&time::format_description::well_known::Rfc3339)
+                            .unwrap_or_default(),
+                        ev.actor,
+                        ev.action,
+                        ev.summary
+                    );
+                }
+            }
+        }
+        Command::Openapi => println!("{}", safeharbor_web::api::openapi_pretty()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user(app: &App, op: &Caller, cmd: UserCommand) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Create {
+            email,
+            name,
+            role,
+            org,
+            password_stdin,
+            expires_at,
+        } => {
+            let role = Role::parse(&role)?;
+            let slug = match org {
+                Some(s) => s,
+                None => app_provider_slug(app).await?,
+            };
+            let (password, generated) = password_from(password_stdin)?;
+            let expires_at = expires_at
+                .map(|t| {
+                    time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+                        .map_err(|_| {
+                            safeharbor_core::Error::invalid(
+                                "expires_at",
+                                "must be a time like 2027-03-31T23:59:59Z",
+                            )
+                        })
+                })
+                .transpose()?;
+            let row = members::add(
+                app,
+                op,
+                &slug,
+                AddMember {
+                    email,
+                    name: Some(name),
+                    role,
+                    password: Some(password.clone()),
+                    expires_at,
+                },
+            )
+            .await?;
+            println!(
+                "Created {} with role {} in {slug}.",
+                row.user.email, row.membership.role
+            );
+            if generated {
+                println!("Password (shown once): {password}");
+            }
+        }
+        UserCommand::ResetPassword {
+            email,
+            password_stdin,
+            reset_mfa,
+        } => {
+            let (password, generated) = password_from(password_stdin)?;
+            let u = members::reset_password(app, op, &email, &password, reset_mfa).await?;
+            println!("Password reset for {}; their sessions were ended.", u.email);
+            if generated {
+                println!("Password (shown once): {password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn app_provider_slug(app: &App) -> anyhow::Result<String> {
+    let op = Caller::local_operator();
+    let page = safeharbor_core::orgs::list(
+        app,
+        &op,
+        &safeharbor_core::ports::OrgFilter {
+            kind: Some(safeharbor_domain::org::OrgKind::Provider),
+            ..Default::default()
+        },
+        &PageRequest::default(),
+    )
+    .await?;
+    page.items
+        .into_iter()
+        .next()
+        .map(|i| i.org.slug.to_string())
+        .ok_or_else(|| anyhow::anyhow!("this installation has no provider yet; run `safeharbor init --provider-name NAME` first"))
+}
+
+/// The password from standard input, or a generated one.
+fn password_from(stdin: bool) -> anyhow::Result<(String, bool)> {
+    if stdin {
+        let mut line = String::new();
+        let input = std::io::stdin();
+        if input.is_terminal() {
+            eprint!("Password: ");
+        }
+        input
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_owned();
+        return Ok((pw, false));
+    }
+    let pw = secret::new_token("")?;
+    Ok((pw.chars().take(24).collect(), true))
+}
+
+async fn verify(app: &App) -> anyhow::Result<ExitCode> {
+    let result =
+        safeharbor_core::audit::verify(app, |n| tracing::debug!(checked = n, "audit chain"))
+            .await?;
+    match result {
+        Verification::Intact { events, head_hash } => {
+            println!("Audit trail intact: {events} events verified. Head hash: {head_hash}");
+            println!("(Record the head hash somewhere else to detect a rewritten trail later.)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Verification::Broken(b) => {
+            println!("Audit trail BROKEN: {b}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
+async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(cfg.addr)
+        .await
+        .with_context(|| format!("listening on {}", cfg.addr))?;
+    let addr = listener.local_addr()?;
+    println!("Safeharbor is listening on http://{addr}");
+    tracing::info!(%addr, backend = if cfg.is_postgres() { "postgres" } else { "sqlite" }, "listening");
+    let state = safeharbor_web::AppState {
+        app,
+        config: web_config(cfg),
+    };
+    safeharbor_web::serve(listener, state, shutdown_signal())
+        .await
+        .context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,211 @@
+//! Demo data: a provider, client practices with locations, and one user per role, so the
+//! product shows what it does on first start. Seeded through the same use cases as real data,
+//! so every row has its audit event.
+
+use anyhow::Context;
+use safeharbor_core::members::{self, AddMember};
+use safeharbor_core::orgs::{self, CreateClient};
+use safeharbor_core::{App, Caller, install, locations};
+use safeharbor_domain::org::{LocationKind, NewLocation, OrgKind};
+use safeharbor_domain::user::Role;
+use time::Duration;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "harbor-demo-2026";
+
+/// Demo accounts: (e-mail, name, role, organization slug).
+pub const DEMO_USERS: [(&str, &str, Role, &str); 5] = [
+    (
+        "admin@harborview.example",
+        "Avery Admin",
+        Role::ProviderAdmin,
+        "harborview-it",
+    ),
+    (
+        "staff@harborview.example",
+        "Sam Staff",
+        Role::ProviderStaff,
+        "harborview-it",
+    ),
+    (
+        "officer@lakeside.example",
+        "Olivia Officer",
+        Role::ClientAdmin,
+        "lakeside-family-medicine",
+    ),
+    (
+        "frontdesk@lakeside.example",
+        "Frank Frontdesk",
+        Role::ClientMember,
+        "lakeside-family-medicine",
+    ),
+    (
+        "auditor@ocr-review.example",
+        "Audrey Auditor",
+        Role::Auditor,
+        "lakeside-family-medicine",
+    ),
+];
+
+/// A demo location: name, kind, address.
+type DemoLocation = (&'static str, LocationKind, &'static str);
+
+const CLIENTS: [(&str, &str, &[DemoLocation]); 3] = [
+    (
+        "Lakeside Family Medicine",
+        "lakeside-family-medicine",
+        &[
+            (
+                "Lakeside Main Clinic",
+                LocationKind::Clinic,
+                "1200 Shoreline Dr, Lakeside, MN 55401",
+            ),
+            (
+                "Northshore Satellite Clinic",
+                LocationKind::Clinic,
+                "88 Harbor Rd, Two Harbors, MN 55616",
+            ),
+            (
+                "Billing Office",
+                LocationKind::Office,
+                "1210 Shoreline Dr, Suite 4, Lakeside, MN 55401",
+            ),
+        ],
+    ),
+    (
+        "Cedar Ridge Pediatrics",
+        "cedar-ridge-pediatrics",
+        &[
+            (
+                "Cedar Ridge Main",
+                LocationKind::Clinic,
+                "450 Cedar Ridge Pkwy, Maple Grove, MN 55369",
+            ),
+            (
+                "Elm Creek Office",
+                LocationKind::Clinic,
+                "9 Elm Creek Blvd, Plymouth, MN 55441",
+            ),
+        ],
+    ),
+    (
+        "Summit Orthopedic Group",
+        "summit-orthopedic-group",
+        &[
+            (
+                "Summit Surgery Center",
+                LocationKind::Hospital,
+                "3000 Summit Ave, St. Paul, MN 55105",
+            ),
+            (
+                "Summit Physical Therapy",
+                LocationKind::Clinic,
+                "3010 Summit Ave, St. Paul, MN 55105",
+            ),
+            ("Remote Billing Staff", LocationKind::Remote, ""),
+        ],
+    ),
+];
+
+/// Seeds an empty installation with the demo provider, `clients` client practices (the three
+/// named ones first, then numbered ones) and the demo accounts.
+pub async fn seed(app: &App, clients: u32) -> anyhow::Result<()> {
+    let op = Caller::local_operator();
+    install::init(app, &op, "Harborview Managed IT", Some("harborview-it")).await?;
+    let mut slugs = Vec::new();
+    for i in 0..clients as usize {
+        let (name, slug, locs): (String, String, Vec<(String, LocationKind, String)>) =
+            match CLIENTS.get(i) {
+                Some((n, s, l)) => (
+                    n.to_string(),
+                    s.to_string(),
+                    l.iter()
+                        .map(|(a, k, b)| (a.to_string(), *k, b.to_string()))
+                        .collect(),
+                ),
+                None => (
+                    format!("Client Practice {:03}", i + 1),
+                    format!("client-practice-{:03}", i + 1),
+                    vec![
+                        (
+                            "Main Clinic".to_owned(),
+                            LocationKind::Clinic,
+                            format!("{} Main St, Springfield", 100 + i),
+                        ),
+                        (
+                            "Satellite Clinic".to_owned(),
+                            LocationKind::Clinic,
+                            format!("{} Oak Ave, Springfield", 200 + i),
+                        ),
+                    ],
+                ),
+            };
+        let org = orgs::create_client(
+            app,
+            &op,
+            CreateClient {
+                name,
+                slug: Some(slug),
+                kind: OrgKind::Client,
+                hipaa_role: None,
+            },
+        )
+        .await?;
+        for (n, k, a) in locs {
+            let addr = (!a.is_empty()).then_some(a.as_str());
+            locations::create(
+                app,
+                &op,
+                org.slug.as_str(),
+                NewLocation::parse(&n, k, addr)?,
+            )
+            .await?;
+        }
+        slugs.push(org.slug.to_string());
+    }
+    for (email, name, role, slug) in DEMO_USERS {
+        if !slugs.iter().any(|s| s == slug) && slug != "harborview-it" {
+            continue;
+        }
+        let expires_at = role.must_expire().then(|| app.now() + Duration::days(90));
+        members::add(
+            app,
+            &op,
+            slug,
+            AddMember {
+                email: email.into(),
+                name: Some(name.into()),
+                role,
+                password: Some(DEMO_PASSWORD.into()),
+                expires_at,
+            },
+        )
+        .await
+        .with_context(|| format!("creating the demo user {email}"))?;
+    }
+    // The staff member works two of the clients.
+    for slug in slugs.iter().take(2) {
+        members::add(
+            app,
+            &op,
+            slug,
+            AddMember {
+                email: DEMO_USERS[1].0.into(),
+                name: None,
+                role: Role::ProviderStaff,
+                password: None,
+                expires_at: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Prints the demo sign-ins.
+pub fn print_sign_ins() {
+    println!("Demo sign-ins (password for all: {DEMO_PASSWORD}):");
+    for (email, _, role, slug) in DEMO_USERS {
+        println!("  {:<16} {email:<30} ({slug})", role.as_str());
+    }
+}

@@ -1,0 +1,236 @@
+//! Organizations.
+
+use async_trait::async_trait;
+use safeharbor_core::authz::{OrgVisibility, TenantScope};
+use safeharbor_core::ports::{OrgFilter, OrgListItem, OrgStore};
+use safeharbor_core::{Error, Result};
+use safeharbor_domain::audit::{NewAuditEvent, micros};
+use safeharbor_domain::ids::OrgId;
+use safeharbor_domain::org::{OrgKind, Organization, Slug};
+use safeharbor_domain::page::{Cursor, Page, PageRequest, like_pattern};
+use safeharbor_domain::text::sort_key;
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::rows::{OrgRow, org_columns};
+use super::{audit, commit, db_err, unique_or};
+use crate::Db;
+
+async fn insert(pool: &sqlx::Pool<Db>, org: &Organization, event: &NewAuditEvent) -> Result<()> {
+    let mut tx = crate::dialect::begin_write(pool).await?;
+    sqlx::query(concat!(
+        "INSERT INTO organization (",
+        org_columns!(),
+        ", name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ))
+    .bind(org.id.as_uuid())
+    .bind(org.kind.as_str())
+    .bind(org.hipaa_role.as_str())
+    .bind(org.slug.as_str())
+    .bind(&org.name)
+    .bind(org.require_mfa)
+    .bind(micros(org.created_at))
+    .bind(micros(org.updated_at))
+    .bind(org.archived_at.map(micros))
+    .bind(sort_key(&org.name))
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if org.kind == OrgKind::Provider {
+            unique_or(
+                e,
+                "provider",
+                "this installation already has a provider organization",
+            )
+        } else {
+            unique_or(
+                e,
+                "slug",
+                "an organization with this slug already exists; choose another",
+            )
+        }
+    })?;
+    audit::append(&mut tx, event).await?;
+    commit(tx).await
+}
+
+fn one(row: Option<OrgRow>) -> Result<Option<Organization>> {
+    row.map(Organization::try_from).transpose()
+}
+
+#[async_trait]
+impl OrgStore for crate::Backend {
+    async fn provider(&self) -> Result<Option<Organization>> {
+        let sql = concat!(
+            "SELECT ",
+            org_columns!(),
+            " FROM organization WHERE kind = 'provider'"
+        );
+        one(sqlx::query_as(sql)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?)
+    }
+
+    async fn insert_provider(&self, org: &Organization, audit: &NewAuditEvent) -> Result<()> {
+        if org.kind != OrgKind::Provider {
+            return Err(Error::internal("insert_provider called with a client"));
+        }
+        insert(&self.pool, org, audit).await
+    }
+
+    async fn find_org_by_slug(&self, slug: &Slug) -> Result<Option<Organization>> {
+        let sql = concat!(
+            "SELECT ",
+            org_columns!(),
+            " FROM organization WHERE slug = $1"
+        );
+        one(sqlx::query_as(sql)
+            .bind(slug.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?)
+    }
+
+    async fn find_org(&self, id: OrgId) -> Result<Option<Organization>> {
+        let sql = concat!(
+            "SELECT ",
+            org_columns!(),
+            " FROM organization WHERE org_id = $1"
+        );
+        one(sqlx::query_as(sql)
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?)
+    }
+
+    async fn insert_client(
+        &self,
+        scope: &TenantScope,
+        org: &Organization,
+        audit: &NewAuditEvent,
+    ) -> Result<()> {
+        if scope.org().kind != OrgKind::Provider || org.kind != OrgKind::Client {
+            return Err(Error::internal(
+                "clients are created under the provider's scope",
+            ));
+        }
+        insert(&self.pool, org, audit).await
+    }
+
+    async fn list_orgs(
+        &self,
+        visible: &OrgVisibility,
+        f: &OrgFilter,
+        page: &PageRequest,
+    ) -> Result<Page<OrgListItem>> {
+        let mut q = QueryBuilder::<Db>::new(concat!(
+            "SELECT ",
+            org_columns!(),
+            ", \
+             (SELECT COUNT(*) FROM location l WHERE l.org_id = o.org_id AND l.archived_at IS NULL) AS location_count, \
+             (SELECT COUNT(*) FROM membership m WHERE m.org_id = o.org_id AND m.archived_at IS NULL) AS member_count \
+             FROM organization o WHERE 1 = 1"
+        ));
+        if let OrgVisibility::Only(ids) = visible {
+            if ids.is_empty() {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            }
+            q.push(" AND org_id IN (");
+            let mut sep = q.separated(", ");
+            for id in ids {
+                sep.push_bind(id.as_uuid());
+            }
+            q.push(")");
+        }
+        if !f.include_archived {
+            q.push(" AND archived_at IS NULL");
+        }
+        if let Some(k) = f.kind {
+            q.push(" AND kind = ").push_bind(k.as_str());
+        }
+        if let Some(term) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pat = like_pattern(term);
+            q.push(" AND (name_key LIKE ")
+                .push_bind(pat.clone())
+                .push(" ESCAPE '\\' OR slug LIKE ")
+                .push_bind(pat)
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(c) = &page.after {
+            let id = Uuid::try_parse(&c.id)
+                .map_err(|_| Error::invalid("cursor", "is not a cursor this server issued"))?;
+            q.push(" AND (name_key > ")
+                .push_bind(c.key.clone())
+                .push(" OR (name_key = ")
+                .push_bind(c.key.clone())
+                .push(" AND org_id > ")
+                .push_bind(id)
+                .push("))");
+        }
+        q.push(" ORDER BY name_key, org_id LIMIT ")
+            .push_bind(page.fetch());
+        let rows: Vec<ListRow> = q
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                Ok(OrgListItem {
+                    location_count: r.location_count,
+                    member_count: r.member_count,
+                    org: Organization::try_from(r.org)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, page, |i: &OrgListItem| Cursor {
+            key: sort_key(&i.org.name),
+            id: i.org.id.to_string(),
+        }))
+    }
+
+    async fn update_org(
+        &self,
+        scope: &TenantScope,
+        org: &Organization,
+        audit: &NewAuditEvent,
+    ) -> Result<()> {
+        if org.id != scope.org_id() {
+            return Err(Error::NotFound);
+        }
+        let mut tx = crate::dialect::begin_write(&self.pool).await?;
+        let done = sqlx::query(
+            "UPDATE organization SET name = $1, name_key = $2, hipaa_role = $3, require_mfa = $4, \
+             updated_at = $5, archived_at = $6 WHERE org_id = $7",
+        )
+        .bind(&org.name)
+        .bind(sort_key(&org.name))
+        .bind(org.hipaa_role.as_str())
+        .bind(org.require_mfa)
+        .bind(micros(org.updated_at))
+        .bind(org.archived_at.map(micros))
+        .bind(scope.org_id().as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if done.rows_affected() != 1 {
+            return Err(Error::NotFound);
+        }
+        audit::append(&mut tx, audit).await?;
+        commit(tx).await
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    #[sqlx(flatten)]
+    org: OrgRow,
+    location_count: i64,
+    member_count: i64,
+}

@@ -1,0 +1,155 @@
+//! The route inventory for the cross-tenant matrix. Every route the server has must be listed
+//! here with how it is reached; a test fails if the server grows a route this list lacks.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Whose data a route reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// One organization's, named by `{slug}`: another tenant's members must get 404.
+    Org,
+    /// The caller's own account (`/me`, `/session`): another user's ids must get 404.
+    OwnUser,
+    /// Every organization's (provider administrators only): others get 404.
+    Installation,
+    /// No tenant data (health, OpenAPI, signing in).
+    Public,
+}
+
+/// One route, as the matrix exercises it.
+#[derive(Debug, Clone)]
+pub struct RouteCase {
+    /// HTTP method.
+    pub method: Method,
+    /// Path template with `{slug}` and `{id}` placeholders, as in the OpenAPI document.
+    pub path: &'static str,
+    /// Whose data it reaches.
+    pub reach: Reach,
+    /// A valid body for writes.
+    pub body: Option<Value>,
+}
+
+fn case(method: Method, path: &'static str, reach: Reach, body: Option<Value>) -> RouteCase {
+    RouteCase {
+        method,
+        path,
+        reach,
+        body,
+    }
+}
+
+/// Every JSON API route.
+pub fn api_routes() -> Vec<RouteCase> {
+    use Reach::{Installation, Org, OwnUser, Public};
+    vec![
+        case(
+            Method::POST,
+            "/api/v1/session",
+            Public,
+            Some(json!({"email": "x@example.com", "password": "x"})),
+        ),
+        case(Method::DELETE, "/api/v1/session", OwnUser, None),
+        case(Method::GET, "/api/v1/me", OwnUser, None),
+        case(
+            Method::POST,
+            "/api/v1/me/password",
+            OwnUser,
+            Some(json!({"current_password": "x", "new_password": "y"})),
+        ),
+        case(Method::POST, "/api/v1/me/mfa", OwnUser, None),
+        case(
+            Method::POST,
+            "/api/v1/me/mfa/confirm",
+            OwnUser,
+            Some(json!({"code": "000000"})),
+        ),
+        case(
+            Method::POST,
+            "/api/v1/me/mfa/disable",
+            OwnUser,
+            Some(json!({"password": "x", "code": "000000"})),
+        ),
+        case(Method::GET, "/api/v1/me/tokens", OwnUser, None),
+        case(
+            Method::POST,
+            "/api/v1/me/tokens",
+            OwnUser,
+            Some(json!({"name": "t"})),
+        ),
+        case(Method::DELETE, "/api/v1/me/tokens/{id}", OwnUser, None),
+        case(Method::GET, "/api/v1/orgs", Installation, None),
+        case(
+            Method::POST,
+            "/api/v1/orgs",
+            Installation,
+            Some(json!({"name": "Gamma Clinic", "kind": "client"})),
+        ),
+        case(Method::GET, "/api/v1/orgs/{slug}", Org, None),
+        case(
+            Method::PATCH,
+            "/api/v1/orgs/{slug}",
+            Org,
+            Some(json!({"name": "Renamed"})),
+        ),
+        case(Method::POST, "/api/v1/orgs/{slug}/archive", Org, None),
+        case(Method::POST, "/api/v1/orgs/{slug}/restore", Org, None),
+        case(Method::GET, "/api/v1/orgs/{slug}/locations", Org, None),
+        case(
+            Method::POST,
+            "/api/v1/orgs/{slug}/locations",
+            Org,
+            Some(json!({"name": "Intruder Site"})),
+        ),
+        case(Method::GET, "/api/v1/orgs/{slug}/locations/{id}", Org, None),
+        case(
+            Method::PATCH,
+            "/api/v1/orgs/{slug}/locations/{id}",
+            Org,
+            Some(json!({"name": "Renamed"})),
+        ),
+        case(
+            Method::POST,
+            "/api/v1/orgs/{slug}/locations/{id}/archive",
+            Org,
+            None,
+        ),
+        case(
+            Method::POST,
+            "/api/v1/orgs/{slug}/locations/{id}/restore",
+            Org,
+            None,
+        ),
+        case(Method::GET, "/api/v1/orgs/{slug}/members", Org, None),
+        case(
+            Method::POST,
+            "/api/v1/orgs/{slug}/members",
+            Org,
+            Some(
+                json!({"email": "new@example.com", "name": "New", "role": "client_member", "password": "long-enough-pw-1"}),
+            ),
+        ),
+        case(
+            Method::PATCH,
+            "/api/v1/orgs/{slug}/members/{id}",
+            Org,
+            Some(json!({"role": "client_admin"})),
+        ),
+        case(
+            Method::DELETE,
+            "/api/v1/orgs/{slug}/members/{id}",
+            Org,
+            None,
+        ),
+        case(Method::GET, "/api/v1/orgs/{slug}/audit-events", Org, None),
+        case(Method::GET, "/api/v1/audit-events", Installation, None),
+    ]
+}
+
+/// Routes outside the OpenAPI document (`/healthz`, the document itself).
+pub fn undocumented_routes() -> Vec<RouteCase> {
+    vec![
+        case(Method::GET, "/healthz", Reach::Public, None),
+        case(Method::GET, "/api/v1/openapi.json", Reach::Public, None),
+    ]
+}

@@ -1,0 +1,172 @@
+use reqwest::{Method, StatusCode};
+use safeharbor_testkit::spawn_app;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_client_admin_adds_a_member_who_can_then_sign_in() {
+    let app = spawn_app().await;
+    let base = "/api/v1/orgs/alpha-clinic/members";
+    let r = app.send_as("alpha_admin", Method::POST, base, &json!({"email": "Nurse.Joy@Example.com", "name": "Nurse Joy", "role": "client_member", "password": "a long first password"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["email"], "nurse.joy@example.com");
+    let signin = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(&json!({"email": "nurse.joy@example.com", "password": "a long first password"})),
+        )
+        .await;
+    assert_eq!(signin.status, StatusCode::CREATED);
+    let dup = app
+        .send_as(
+            "alpha_admin",
+            Method::POST,
+            base,
+            &json!({"email": "nurse.joy@example.com", "role": "client_member"}),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(dup.field(), "email");
+    let list = app.get_as("alpha_admin", &format!("{base}?q=joy")).await;
+    assert_eq!(list.json["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn client_admins_cannot_grant_provider_roles_or_reach_other_practices_accounts() {
+    let app = spawn_app().await;
+    let base = "/api/v1/orgs/alpha-clinic/members";
+    let r = app.send_as("alpha_admin", Method::POST, base, &json!({"email": "x@example.com", "name": "X", "role": "provider_admin", "password": "a long first password"})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "provider_admin is not a client role"
+    );
+    assert_eq!(r.field(), "role");
+    let r = app
+        .send_as(
+            "alpha_admin",
+            Method::POST,
+            base,
+            &json!({"email": "beta.admin@example.com", "role": "client_member"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "an account of another practice cannot be pulled in"
+    );
+    let r = app.send_as("alpha_member", Method::POST, base, &json!({"email": "y@example.com", "name": "Y", "role": "client_member", "password": "a long first password"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn auditors_need_an_end_to_their_access() {
+    let app = spawn_app().await;
+    let base = "/api/v1/orgs/alpha-clinic/members";
+    let r = app.send_as("alpha_admin", Method::POST, base, &json!({"email": "aud@example.com", "name": "Aud", "role": "auditor", "password": "a long first password"})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.field(), "expires_at");
+    let r = app.send_as("alpha_admin", Method::POST, base, &json!({"email": "aud@example.com", "name": "Aud", "role": "auditor", "password": "a long first password", "expires_at": "2026-04-01T00:00:00Z"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app.send_as("alpha_admin", Method::POST, base, &json!({"email": "aud2@example.com", "name": "Aud", "role": "auditor", "password": "a long first password", "expires_at": "yesterday"})).await;
+    assert_eq!(r.field(), "expires_at");
+}
+
+#[tokio::test]
+async fn revoking_a_membership_ends_access_but_keeps_the_record() {
+    let app = spawn_app().await;
+    let base = "/api/v1/orgs/alpha-clinic/members";
+    let list = app
+        .get_as("alpha_admin", &format!("{base}?role=client_member"))
+        .await;
+    let id = list.json["items"][0]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("{base}/{id}"),
+            Some(&app.seed.user("alpha_admin").token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.json["revoked_at"].is_string());
+    assert_eq!(
+        app.get_as("alpha_member", "/api/v1/orgs/alpha-clinic")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let all = app
+        .get_as(
+            "alpha_admin",
+            &format!("{base}?include_inactive=true&role=client_member"),
+        )
+        .await;
+    assert_eq!(
+        all.json["items"].as_array().unwrap().len(),
+        1,
+        "kept on record"
+    );
+}
+
+#[tokio::test]
+async fn the_last_provider_admin_cannot_be_removed() {
+    let app = spawn_app().await;
+    let base = "/api/v1/orgs/test-msp/members";
+    let list = app
+        .get_as("padmin", &format!("{base}?role=provider_admin"))
+        .await;
+    let id = list.json["items"][0]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("{base}/{id}"),
+            Some(&app.seed.user("padmin").token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let r = app
+        .send_as(
+            "padmin",
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            &json!({"role": "provider_staff"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn provider_staff_are_assigned_to_clients_by_provider_admins() {
+    let app = spawn_app().await;
+    let r = app
+        .send_as(
+            "padmin",
+            Method::POST,
+            "/api/v1/orgs/beta-clinic/members",
+            &json!({"email": "pstaff@example.com", "role": "provider_staff"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        app.get_as("pstaff", "/api/v1/orgs/beta-clinic")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = app
+        .send_as(
+            "padmin",
+            Method::POST,
+            "/api/v1/orgs/beta-clinic/members",
+            &json!({"email": "alpha.member@example.com", "role": "provider_staff"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "only provider staff can be assigned as staff"
+    );
+}
