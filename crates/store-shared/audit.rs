@@ -101,7 +101,7 @@ impl AuditStore for crate::Backend {
             })?;
             q.push(" AND seq < ").push_bind(seq);
         }
-        q.push(" ORDER BY seq DESC LIMIT ").push_bind(page.fetch());
+        q.push(" ORDER BY seq DESC LIMIT ").push(page.fetch());
         let rows: Vec<AuditRow> = q
             .build_query_as()
             .fetch_all(&self.pool)

@@ -86,7 +86,7 @@ impl LocationStore for crate::Backend {
                 .push("))");
         }
         q.push(" ORDER BY name_key, location_id LIMIT ")
-            .push_bind(page.fetch());
+            .push(page.fetch());
         let rows: Vec<LocationRow> = q
             .build_query_as()
             .fetch_all(&self.pool)

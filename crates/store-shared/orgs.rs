@@ -9,9 +9,9 @@ use safeharbor_domain::ids::OrgId;
 use safeharbor_domain::org::{OrgKind, Organization, Slug};
 use safeharbor_domain::page::{Cursor, Page, PageRequest, like_pattern};
 use safeharbor_domain::text::sort_key;
-use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::json_rows::{JsonRows, flexible_bool};
 use super::rows::{OrgRow, org_columns};
 use super::{audit, commit, db_err, unique_or};
 use crate::Db;
@@ -125,14 +125,22 @@ impl OrgStore for crate::Backend {
         f: &OrgFilter,
         page: &PageRequest,
     ) -> Result<Page<OrgListItem>> {
-        let mut q = QueryBuilder::<Db>::new(concat!(
-            "SELECT ",
-            org_columns!(),
-            ", \
+        let mut rows = JsonRows::new(
+            "id_text, kind, hipaa_role, slug, name, require_mfa, created_at, updated_at, \
+             archived_at, location_count, member_count",
+            "name_key, org_id",
+        );
+        let q = rows.q();
+        q.push(format!(
+            "SELECT {} AS id_text, ",
+            crate::dialect::uuid_text("o.org_id")
+        ));
+        q.push(
+            "o.org_id, kind, hipaa_role, slug, name, name_key, require_mfa, created_at, updated_at, archived_at, \
              (SELECT COUNT(*) FROM location l WHERE l.org_id = o.org_id AND l.archived_at IS NULL) AS location_count, \
              (SELECT COUNT(*) FROM membership m WHERE m.org_id = o.org_id AND m.archived_at IS NULL) AS member_count \
-             FROM organization o WHERE 1 = 1"
-        ));
+             FROM organization o WHERE 1 = 1",
+        );
         if let OrgVisibility::Only(ids) = visible {
             if ids.is_empty() {
                 return Ok(Page {
@@ -173,21 +181,12 @@ impl OrgStore for crate::Backend {
                 .push("))");
         }
         q.push(" ORDER BY name_key, org_id LIMIT ")
-            .push_bind(page.fetch());
-        let rows: Vec<ListRow> = q
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
+            .push(page.fetch());
         let items = rows
+            .fetch::<OrgJson>(&self.pool)
+            .await?
             .into_iter()
-            .map(|r| {
-                Ok(OrgListItem {
-                    location_count: r.location_count,
-                    member_count: r.member_count,
-                    org: Organization::try_from(r.org)?,
-                })
-            })
+            .map(OrgJson::into_item)
             .collect::<Result<Vec<_>>>()?;
         Ok(Page::from_rows(items, page, |i: &OrgListItem| Cursor {
             key: sort_key(&i.org.name),
@@ -227,10 +226,41 @@ impl OrgStore for crate::Backend {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct ListRow {
-    #[sqlx(flatten)]
-    org: OrgRow,
-    location_count: i64,
-    member_count: i64,
+/// A list row as the database writes it in JSON (column order of `list_orgs`).
+#[derive(serde::Deserialize)]
+struct OrgJson(
+    String,
+    String,
+    String,
+    String,
+    String,
+    #[serde(deserialize_with = "flexible_bool")] bool,
+    i64,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+impl OrgJson {
+    fn into_item(self) -> Result<OrgListItem> {
+        let id = Uuid::try_parse(&self.0)
+            .map_err(|_| Error::internal("stored org id does not parse"))?;
+        let org = Organization::try_from(OrgRow {
+            org_id: id,
+            kind: self.1,
+            hipaa_role: self.2,
+            slug: self.3,
+            name: self.4,
+            require_mfa: self.5,
+            created_at: self.6,
+            updated_at: self.7,
+            archived_at: self.8,
+        })?;
+        Ok(OrgListItem {
+            org,
+            location_count: self.9,
+            member_count: self.10,
+        })
+    }
 }

@@ -234,7 +234,7 @@ impl UserStore for crate::Backend {
                 .push("))");
         }
         q.push(" ORDER BY u.email, m.membership_id LIMIT ")
-            .push_bind(page.fetch());
+            .push(page.fetch());
         let rows: Vec<MemberJoinRow> = q
             .build_query_as()
             .fetch_all(&self.pool)

@@ -67,6 +67,12 @@ pub struct ServeArgs {
     /// Take client addresses from X-Forwarded-For (only behind your own reverse proxy).
     #[arg(long, env = "SAFEHARBOR_TRUST_PROXY", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub trust_proxy: Option<bool>,
+    /// Failed sign-ins to one account within 15 minutes before it is locked; default 5.
+    #[arg(long, env = "SAFEHARBOR_ACCOUNT_LOCK_THRESHOLD", value_name = "N")]
+    pub account_lock_threshold: Option<i64>,
+    /// Failed sign-ins from one address within 15 minutes before it is refused; default 30.
+    #[arg(long, env = "SAFEHARBOR_ADDRESS_LOCK_THRESHOLD", value_name = "N")]
+    pub address_lock_threshold: Option<i64>,
 }
 
 /// What to do.
@@ -228,6 +234,8 @@ impl Cli {
             max_body_bytes: serve.max_body_bytes,
             secure_cookies: serve.secure_cookies,
             trust_proxy: serve.trust_proxy,
+            account_lock_threshold: serve.account_lock_threshold,
+            address_lock_threshold: serve.address_lock_threshold,
         }
     }
 }

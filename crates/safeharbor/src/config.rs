@@ -45,6 +45,8 @@ pub struct FileConfig {
     pub max_body_bytes: Option<usize>,
     pub secure_cookies: Option<SecureCookies>,
     pub trust_proxy: Option<bool>,
+    pub account_lock_threshold: Option<i64>,
+    pub address_lock_threshold: Option<i64>,
 }
 
 /// The validated configuration.
@@ -70,6 +72,10 @@ pub struct Config {
     pub secure_cookies: SecureCookies,
     /// Trust `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// Failed sign-ins to one account within 15 minutes before it is locked.
+    pub account_lock_threshold: i64,
+    /// Failed sign-ins from one address within 15 minutes before it is refused.
+    pub address_lock_threshold: i64,
 }
 
 /// Values given on the command line or in the environment (clap reads both; flags win).
@@ -86,6 +92,8 @@ pub struct Overrides {
     pub max_body_bytes: Option<usize>,
     pub secure_cookies: Option<SecureCookies>,
     pub trust_proxy: Option<bool>,
+    pub account_lock_threshold: Option<i64>,
+    pub address_lock_threshold: Option<i64>,
 }
 
 impl Config {
@@ -144,6 +152,14 @@ impl Config {
                 .or(file.secure_cookies)
                 .unwrap_or(SecureCookies::Auto),
             trust_proxy: o.trust_proxy.or(file.trust_proxy).unwrap_or(false),
+            account_lock_threshold: o
+                .account_lock_threshold
+                .or(file.account_lock_threshold)
+                .unwrap_or(5),
+            address_lock_threshold: o
+                .address_lock_threshold
+                .or(file.address_lock_threshold)
+                .unwrap_or(30),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -164,6 +180,12 @@ impl Config {
         }
         if !(1..=720).contains(&self.session_absolute_hours) {
             bail!("session_absolute_hours must be between 1 and 720");
+        }
+        if !(3..=100).contains(&self.account_lock_threshold) {
+            bail!("account_lock_threshold must be between 3 and 100 (default 5)");
+        }
+        if !(3..=100_000).contains(&self.address_lock_threshold) {
+            bail!("address_lock_threshold must be between 3 and 100000 (default 30)");
         }
         if self.max_body_bytes < 1024 {
             bail!("max_body_bytes must be at least 1024");
@@ -190,6 +212,8 @@ impl Config {
         safeharbor_core::Settings {
             session_idle: time::Duration::minutes(self.session_idle_minutes),
             session_absolute: time::Duration::hours(self.session_absolute_hours),
+            account_lock_threshold: self.account_lock_threshold,
+            address_lock_threshold: self.address_lock_threshold,
             ..safeharbor_core::Settings::default()
         }
     }

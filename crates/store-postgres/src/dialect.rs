@@ -217,3 +217,16 @@ impl Maintenance for crate::Backend {
         Ok(())
     }
 }
+
+/// Opens a query that returns all rows of the inner query as one JSON array of arrays (one
+/// round trip, one value). Close it with `) AS t`.
+pub(crate) fn json_rows_open(columns: &str, order_by: &str) -> String {
+    format!(
+        "SELECT COALESCE(json_agg(json_build_array({columns}) ORDER BY {order_by}), '[]'::json)::text FROM ("
+    )
+}
+
+/// A UUID column as text.
+pub(crate) fn uuid_text(column: &str) -> String {
+    format!("{column}::text")
+}

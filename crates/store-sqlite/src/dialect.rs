@@ -232,3 +232,16 @@ async fn copy_from_attached(conn: &mut sqlx::SqliteConnection) -> Result<()> {
     }
     tx.commit().await.map_err(db_err)
 }
+
+/// Opens a query that returns all rows of the inner query as one JSON array of arrays (one
+/// round trip, one value). Close it with `) AS t`.
+pub(crate) fn json_rows_open(columns: &str, order_by: &str) -> String {
+    format!(
+        "SELECT COALESCE(json_group_array(json_array({columns}) ORDER BY {order_by}), '[]') FROM ("
+    )
+}
+
+/// A UUID column as text that JSON can hold (SQLite keeps UUIDs as BLOBs).
+pub(crate) fn uuid_text(column: &str) -> String {
+    format!("lower(hex({column}))")
+}

@@ -32,7 +32,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Room for a whole page of rows, so the worker thread does not wait on the reader.
+            .row_buffer_size(256);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
