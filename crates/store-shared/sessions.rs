@@ -75,6 +75,21 @@ impl SessionStore for crate::Backend {
         commit(tx).await
     }
 
+    async fn list_sessions(&self, user: UserId, now: OffsetDateTime) -> Result<Vec<SessionRecord>> {
+        let rows: Vec<SessionRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM session WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+             ORDER BY created_at DESC"
+        ))
+        .bind(user.as_uuid())
+        .bind(micros(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(rows.into_iter().map(SessionRecord::from).collect())
+    }
+
     async fn revoke_user_sessions(
         &self,
         user: UserId,

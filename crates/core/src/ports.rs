@@ -280,6 +280,8 @@ pub trait SessionStore: Send + Sync {
     async fn touch_session(&self, id: SessionId, at: OffsetDateTime) -> Result<()>;
     /// Writes the new state of a session (MFA passed, revoked), with its event.
     async fn update_session(&self, s: &SessionRecord, audit: &NewAuditEvent) -> Result<()>;
+    /// A user's sessions that have not ended, newest first.
+    async fn list_sessions(&self, user: UserId, now: OffsetDateTime) -> Result<Vec<SessionRecord>>;
     /// Ends every session of a user but `except` (password change, disable); returns how many.
     async fn revoke_user_sessions(
         &self,

@@ -7,7 +7,18 @@ use crate::csv::CsvWriter;
 
 /// Column headings of the audit CSV.
 pub const AUDIT_COLUMNS: [&str; 12] = [
-    "seq", "at", "actor", "actor_user_id", "org_id", "action", "entity_type", "entity_id", "summary", "ip", "request_id", "hash",
+    "seq",
+    "at",
+    "actor",
+    "actor_user_id",
+    "org_id",
+    "action",
+    "entity_type",
+    "entity_id",
+    "summary",
+    "ip",
+    "request_id",
+    "hash",
 ];
 
 /// Renders events as CSV with a heading row.

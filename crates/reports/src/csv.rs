@@ -40,7 +40,10 @@ impl CsvWriter {
 /// name typed into Safeharbor cannot run as a formula on an auditor's machine.
 fn push_cell(out: &mut String, cell: &str) {
     let defused = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let needs_quotes = defused || cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ');
+    let needs_quotes = defused
+        || cell.contains([',', '"', '\n', '\r'])
+        || cell.starts_with(' ')
+        || cell.ends_with(' ');
     if !needs_quotes {
         out.push_str(cell);
         return;
@@ -66,7 +69,10 @@ mod tests {
     fn cells_are_quoted_only_when_needed() {
         let mut w = CsvWriter::new();
         w.row(["plain", "a,b", "say \"hi\"", "two\nlines"]);
-        assert_eq!(w.finish(), "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n");
+        assert_eq!(
+            w.finish(),
+            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
+        );
     }
 
     #[test]
@@ -74,6 +80,9 @@ mod tests {
         let mut w = CsvWriter::new();
         w.row(["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "ok"]);
         let s = w.finish();
-        assert!(s.starts_with("\"'=HYPERLINK(\"\"http://x\"\")\",\"'+1\",\"'-2\",\"'@SUM(A1)\",ok"), "{s}");
+        assert!(
+            s.starts_with("\"'=HYPERLINK(\"\"http://x\"\")\",\"'+1\",\"'-2\",\"'@SUM(A1)\",ok"),
+            "{s}"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Rendering of read models for people and other tools: CSV now; PDF, HTML and OSCAL as the
 //! features that need them land.
 
-pub mod csv;
 pub mod audit;
+pub mod csv;

@@ -78,6 +78,8 @@ pub fn api_routes() -> Vec<RouteCase> {
             Some(json!({"name": "t"})),
         ),
         case(Method::DELETE, "/api/v1/me/tokens/{id}", OwnUser, None),
+        case(Method::GET, "/api/v1/me/sessions", OwnUser, None),
+        case(Method::DELETE, "/api/v1/me/sessions/{id}", OwnUser, None),
         case(Method::GET, "/api/v1/orgs", Installation, None),
         case(
             Method::POST,

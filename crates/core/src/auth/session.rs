@@ -313,3 +313,42 @@ pub async fn sign_out(app: &App, ctx: &SessionContext) -> Result<()> {
     );
     app.store.update_session(&s, &event).await
 }
+
+/// The caller's open sessions (idle ones included until they are next touched).
+pub async fn list_mine(app: &App, caller: &Caller) -> Result<Vec<SessionRecord>> {
+    let uid = caller.user_id().ok_or(Error::Unauthenticated)?;
+    let now = app.now();
+    let idle = app.settings().session_idle;
+    Ok(app
+        .store
+        .list_sessions(uid, now)
+        .await?
+        .into_iter()
+        .filter(|s| now - s.last_seen_at < idle)
+        .collect())
+}
+
+/// Ends one of the caller's sessions (a browser left signed in elsewhere). Another user's
+/// session is `NotFound`.
+pub async fn revoke_mine(app: &App, caller: &Caller, id: SessionId) -> Result<()> {
+    let uid = caller.user_id().ok_or(Error::Unauthenticated)?;
+    let now = app.now();
+    let mut s = app
+        .store
+        .list_sessions(uid, now)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(Error::NotFound)?;
+    s.revoked_at = Some(now);
+    let org = caller.user().map(|u| u.home_org_id);
+    let event = caller.event(
+        now,
+        org,
+        "session.revoke",
+        "session",
+        Some(id.to_string()),
+        "session ended from another session",
+    );
+    app.store.update_session(&s, &event).await
+}

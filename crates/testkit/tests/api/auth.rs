@@ -563,3 +563,52 @@ async fn changing_the_password_ends_other_sessions() {
         .await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_user_sees_their_sessions_and_ends_one_left_open_elsewhere() {
+    let app = spawn_app().await;
+    let laptop = app.browser_signed_in("alpha.admin@example.com").await;
+    let kiosk = app.browser_signed_in("alpha.admin@example.com").await;
+    let list = app
+        .send(&laptop, Method::GET, "/api/v1/me/sessions", None, None)
+        .await;
+    let sessions = list.json.as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_users = app.browser_signed_in("beta.admin@example.com").await;
+    let r = app
+        .send(
+            &other_users,
+            Method::DELETE,
+            &format!("/api/v1/me/sessions/{other}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "another user's session");
+    let r = app
+        .send(
+            &laptop,
+            Method::DELETE,
+            &format!("/api/v1/me/sessions/{other}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.send(&kiosk, Method::GET, "/api/v1/me", None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.send(&laptop, Method::GET, "/api/v1/me", None, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

@@ -63,11 +63,13 @@ async fn ids_of(app: &TestApp, slug: &str, admin: &str) -> (String, String) {
     (loc, mem)
 }
 
-fn fill(path: &str, slug: &str, loc: &str, member: &str, token: &str) -> String {
+fn fill(path: &str, slug: &str, loc: &str, member: &str, token: &str, session: &str) -> String {
     let id = if path.contains("/locations/") {
         loc
     } else if path.contains("/members/") {
         member
+    } else if path.contains("/sessions/") {
+        session
     } else {
         token
     };
@@ -80,8 +82,19 @@ async fn assert_hidden(app: &TestApp, intruder: &str, slug: &str, admin: &str, v
         .as_str()
         .unwrap()
         .to_owned();
+    let victim_browser = app.browser_signed_in(&app.seed.user(admin).email).await;
+    let sessions = app
+        .send(
+            &victim_browser,
+            Method::GET,
+            "/api/v1/me/sessions",
+            None,
+            None,
+        )
+        .await;
+    let session_id = sessions.json[0]["id"].as_str().unwrap().to_owned();
     for case in api_routes() {
-        let path = fill(case.path, slug, &loc, &member, &token_id);
+        let path = fill(case.path, slug, &loc, &member, &token_id, &session_id);
         let token = app.seed.user(intruder).token.clone();
         let r = app
             .call(case.method.clone(), &path, Some(&token), case.body.as_ref())

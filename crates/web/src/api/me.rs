@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use safeharbor_core::auth::{mfa, token};
+use safeharbor_core::auth::{mfa, session, token};
 use safeharbor_core::members;
 use safeharbor_core::ports::ApiTokenRecord;
-use safeharbor_domain::ids::ApiTokenId;
+use safeharbor_domain::ids::{ApiTokenId, SessionId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -274,4 +274,60 @@ pub async fn revoke_token(
 ) -> ApiResult<Json<TokenResponse>> {
     let id = ApiTokenId::parse(&id)?;
     Ok(Json(token::revoke(&s.app, &auth.caller, id).await?.into()))
+}
+
+/// An open session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionInfo {
+    /// Session id.
+    pub id: String,
+    /// Signed in (RFC 3339).
+    pub created_at: String,
+    /// Last request.
+    pub last_seen_at: String,
+    /// Ends at the latest.
+    pub expires_at: String,
+    /// Source address at sign-in.
+    pub ip: Option<String>,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+/// The user's open sessions.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me",
+    responses((status = 200, body = Vec<SessionInfo>), (status = 401, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+pub async fn list_sessions(
+    State(s): State<AppState>,
+    auth: Authed,
+) -> ApiResult<Json<Vec<SessionInfo>>> {
+    let current = auth.session.as_ref().map(|x| x.id);
+    let list = session::list_mine(&s.app, &auth.caller).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|x| SessionInfo {
+                id: x.id.to_string(),
+                created_at: ts(x.created_at),
+                last_seen_at: ts(x.last_seen_at),
+                expires_at: ts(x.expires_at),
+                ip: x.ip,
+                current: Some(x.id) == current,
+            })
+            .collect(),
+    ))
+}
+
+/// Ends one of the user's sessions.
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "me",
+    params(("id" = String, Path, description = "Session id")),
+    responses((status = 204, description = "Ended"), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+pub async fn revoke_session(
+    State(s): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = SessionId::parse(&id)?;
+    session::revoke_mine(&s.app, &auth.caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
