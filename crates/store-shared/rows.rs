@@ -101,6 +101,7 @@ impl TryFrom<UserRow> for UserRecord {
                 name: r.name,
                 home_org_id: OrgId::from_uuid(r.home_org_id),
                 mfa_enabled: r.totp_secret.is_some(),
+                invited: r.password_hash == safeharbor_core::auth::password::UNUSABLE,
                 created_at: from_micros(r.created_at),
                 archived_at: t(r.archived_at),
             },
@@ -110,6 +111,31 @@ impl TryFrom<UserRow> for UserRecord {
             totp_last_step: r.totp_last_step,
             password_changed_at: from_micros(r.password_changed_at),
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InvitationRow {
+    pub invitation_id: Uuid,
+    pub token_hash: String,
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+impl From<InvitationRow> for safeharbor_core::ports::InvitationRecord {
+    fn from(r: InvitationRow) -> Self {
+        Self {
+            id: safeharbor_domain::ids::InvitationId::from_uuid(r.invitation_id),
+            token_hash: r.token_hash,
+            user_id: UserId::from_uuid(r.user_id),
+            org_id: OrgId::from_uuid(r.org_id),
+            created_at: from_micros(r.created_at),
+            expires_at: from_micros(r.expires_at),
+            used_at: t(r.used_at),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use safeharbor_core::authz::TenantScope;
-use safeharbor_core::ports::{MemberFilter, MemberRow, UserRecord, UserStore};
+use safeharbor_core::ports::{InvitationRecord, MemberFilter, MemberRow, UserRecord, UserStore};
 use safeharbor_core::{Error, Result};
 use safeharbor_domain::audit::{NewAuditEvent, from_micros, micros};
 use safeharbor_domain::ids::{MembershipId, OrgId, UserId};
@@ -11,7 +11,7 @@ use safeharbor_domain::user::{Email, Membership, User};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::rows::{MembershipRow, UserRow, membership_columns, user_columns};
+use super::rows::{InvitationRow, MembershipRow, UserRow, membership_columns, user_columns};
 use super::{audit, commit, db_err, unique_or};
 use crate::Db;
 
@@ -41,6 +41,27 @@ async fn insert_membership_tx(
     Ok(())
 }
 
+async fn insert_invitation_tx(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    inv: &InvitationRecord,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO invitation (invitation_id, token_hash, user_id, org_id, created_at, \
+         expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(inv.id.as_uuid())
+    .bind(&inv.token_hash)
+    .bind(inv.user_id.as_uuid())
+    .bind(inv.org_id.as_uuid())
+    .bind(micros(inv.created_at))
+    .bind(micros(inv.expires_at))
+    .bind(inv.used_at.map(micros))
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct MemberJoinRow {
     #[sqlx(flatten)]
@@ -49,6 +70,7 @@ struct MemberJoinRow {
     user_name: String,
     home_org_id: Uuid,
     mfa_enabled: bool,
+    invited: bool,
     user_created_at: i64,
     user_archived_at: Option<i64>,
 }
@@ -63,6 +85,7 @@ impl TryFrom<MemberJoinRow> for MemberRow {
             name: r.user_name,
             home_org_id: OrgId::from_uuid(r.home_org_id),
             mfa_enabled: r.mfa_enabled,
+            invited: r.invited,
             created_at: from_micros(r.user_created_at),
             archived_at: r.user_archived_at.map(from_micros),
         };
@@ -77,7 +100,8 @@ macro_rules! member_select {
     () => {
         "SELECT m.membership_id, m.user_id, m.org_id, m.role, m.expires_at, m.created_at, \
          m.archived_at, u.email, u.name AS user_name, u.home_org_id, \
-         (u.totp_secret IS NOT NULL) AS mfa_enabled, u.created_at AS user_created_at, \
+         (u.totp_secret IS NOT NULL) AS mfa_enabled, (u.password_hash = '!') AS invited, \
+         u.created_at AS user_created_at, \
          u.archived_at AS user_archived_at \
          FROM membership m JOIN app_user u ON u.user_id = m.user_id"
     };
@@ -116,6 +140,7 @@ impl UserStore for crate::Backend {
         scope: &TenantScope,
         rec: &UserRecord,
         m: &Membership,
+        invitation: Option<&InvitationRecord>,
         event: &NewAuditEvent,
     ) -> Result<()> {
         if m.org_id != scope.org_id() || m.user_id != rec.user.id {
@@ -144,6 +169,71 @@ impl UserStore for crate::Backend {
         .await
         .map_err(|e| unique_or(e, "email", DUPLICATE_EMAIL))?;
         insert_membership_tx(&mut tx, m).await?;
+        if let Some(inv) = invitation {
+            insert_invitation_tx(&mut tx, inv).await?;
+        }
+        audit::append(&mut tx, event).await?;
+        commit(tx).await
+    }
+
+    async fn insert_invitation(
+        &self,
+        scope: &TenantScope,
+        inv: &InvitationRecord,
+        event: &NewAuditEvent,
+    ) -> Result<()> {
+        if inv.org_id != scope.org_id() {
+            return Err(Error::NotFound);
+        }
+        let mut tx = crate::dialect::begin_write(&self.pool).await?;
+        insert_invitation_tx(&mut tx, inv).await?;
+        audit::append(&mut tx, event).await?;
+        commit(tx).await
+    }
+
+    async fn find_invitation(&self, token_hash: &str) -> Result<Option<InvitationRecord>> {
+        let row: Option<InvitationRow> = sqlx::query_as(
+            "SELECT invitation_id, token_hash, user_id, org_id, created_at, expires_at, used_at \
+             FROM invitation WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(row.map(InvitationRecord::from))
+    }
+
+    async fn accept_invitation(
+        &self,
+        inv: &InvitationRecord,
+        rec: &UserRecord,
+        event: &NewAuditEvent,
+    ) -> Result<()> {
+        let mut tx = crate::dialect::begin_write(&self.pool).await?;
+        let used = sqlx::query(
+            "UPDATE invitation SET used_at = $1 WHERE invitation_id = $2 AND used_at IS NULL",
+        )
+        .bind(micros(event.at))
+        .bind(inv.id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if used.rows_affected() != 1 {
+            return Err(Error::conflict(
+                "invitation",
+                "this invitation was already used",
+            ));
+        }
+        sqlx::query(
+            "UPDATE app_user SET password_hash = $1, password_changed_at = $2, updated_at = $2 \
+             WHERE user_id = $3",
+        )
+        .bind(&rec.password_hash)
+        .bind(micros(rec.password_changed_at))
+        .bind(inv.user_id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         audit::append(&mut tx, event).await?;
         commit(tx).await
     }

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod clock;
 pub mod error;
 pub mod install;
+pub mod invites;
 pub mod locations;
 pub mod members;
 pub mod orgs;

@@ -30,8 +30,19 @@ pub struct AddMember {
     pub expires_at: Option<OffsetDateTime>,
 }
 
-/// Adds a member to an organization, creating the account if needed.
-pub async fn add(app: &App, caller: &Caller, slug: &str, input: AddMember) -> Result<MemberRow> {
+/// A member just added, and the invitation link's token when they are to set their own
+/// password (shown once: only its hash is kept).
+#[derive(Debug, Clone)]
+pub struct Added {
+    /// The membership and person.
+    pub member: MemberRow,
+    /// The token of the `/invite/{token}` link, for a new account without a password.
+    pub invitation: Option<String>,
+}
+
+/// Adds a member to an organization, creating the account if needed. A new account without a
+/// password gets an invitation link, valid for [`crate::invites::INVITE_DAYS`] days.
+pub async fn add(app: &App, caller: &Caller, slug: &str, input: AddMember) -> Result<Added> {
     let email = Email::parse(&input.email)?;
     let scope = authz::scope(app, caller, slug, Need::Administer).await?;
     crate::orgs::refuse_if_archived(scope.org())?;
@@ -76,9 +87,12 @@ pub async fn add(app: &App, caller: &Caller, slug: &str, input: AddMember) -> Re
                 format!("{} given role {}", rec.user.email, m.role),
             );
             app.store.insert_membership(&scope, &m, &event).await?;
-            Ok(MemberRow {
-                membership: m,
-                user: rec.user,
+            Ok(Added {
+                member: MemberRow {
+                    membership: m,
+                    user: rec.user,
+                },
+                invitation: None,
             })
         }
     } else {
@@ -90,40 +104,58 @@ pub async fn add(app: &App, caller: &Caller, slug: &str, input: AddMember) -> Re
                 ));
             }
             let name = user::parse_person_name(input.name.as_deref().unwrap_or(""))?;
-            let pw = input
-                .password
-                .as_deref()
-                .ok_or_else(|| Error::invalid("password", "is required for a new account"))?;
-            user::check_new_password(pw)?;
+            let user_id = UserId::new();
+            let (password_hash, invitation, token) = match input.password.as_deref() {
+                Some(pw) => {
+                    user::check_new_password(pw)?;
+                    (password::hash(pw).await?, None, None)
+                }
+                None => {
+                    let (inv, token) =
+                        crate::invites::new_invitation(app, user_id, scope.org_id())?;
+                    (password::UNUSABLE.to_owned(), Some(inv), Some(token))
+                }
+            };
             let rec = UserRecord {
                 user: User {
-                    id: UserId::new(),
+                    id: user_id,
                     email,
                     name,
                     home_org_id: scope.org_id(),
                     mfa_enabled: false,
+                    invited: invitation.is_some(),
                     created_at: now,
                     archived_at: None,
                 },
-                password_hash: password::hash(pw).await?,
+                password_hash,
                 totp_secret: None,
                 totp_pending: None,
                 totp_last_step: None,
                 password_changed_at: now,
             };
             let m = membership(rec.user.id);
+            let how = if invitation.is_some() {
+                "invited"
+            } else {
+                "created"
+            };
             let event = caller.event(
                 now,
                 Some(scope.org_id()),
                 "user.create",
                 "user",
                 Some(rec.user.id.to_string()),
-                format!("account {} created with role {}", rec.user.email, m.role),
+                format!("account {} {how} with role {}", rec.user.email, m.role),
             );
-            app.store.insert_user(&scope, &rec, &m, &event).await?;
-            Ok(MemberRow {
-                membership: m,
-                user: rec.user,
+            app.store
+                .insert_user(&scope, &rec, &m, invitation.as_ref(), &event)
+                .await?;
+            Ok(Added {
+                member: MemberRow {
+                    membership: m,
+                    user: rec.user,
+                },
+                invitation: token,
             })
         }
     }

@@ -9,7 +9,9 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use safeharbor_domain::audit::{AuditEvent, NewAuditEvent};
-use safeharbor_domain::ids::{ApiTokenId, LocationId, MembershipId, OrgId, SessionId, UserId};
+use safeharbor_domain::ids::{
+    ApiTokenId, InvitationId, LocationId, MembershipId, OrgId, SessionId, UserId,
+};
 use safeharbor_domain::org::{Location, OrgKind, Organization, Slug};
 use safeharbor_domain::page::{Page, PageRequest};
 use safeharbor_domain::user::{Email, Membership, Role, User};
@@ -140,6 +142,25 @@ pub struct UserRecord {
     pub password_changed_at: OffsetDateTime,
 }
 
+/// A one-time link for a new member to set their first password. Only its SHA-256 is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationRecord {
+    /// Its id.
+    pub id: InvitationId,
+    /// SHA-256 of the link's token (hex).
+    pub token_hash: String,
+    /// Who is invited.
+    pub user_id: UserId,
+    /// To which organization.
+    pub org_id: OrgId,
+    /// When made.
+    pub created_at: OffsetDateTime,
+    /// When it stops working.
+    pub expires_at: OffsetDateTime,
+    /// When it was used.
+    pub used_at: Option<OffsetDateTime>,
+}
+
 /// A member of an organization, for member lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRow {
@@ -167,13 +188,30 @@ pub trait UserStore: Send + Sync {
     async fn find_user_by_email(&self, email: &Email) -> Result<Option<UserRecord>>;
     /// A user by id, for authentication.
     async fn find_user(&self, id: UserId) -> Result<Option<UserRecord>>;
-    /// Creates a user with a first membership in the scoped organization.
-    /// `Conflict` on a duplicate e-mail.
+    /// Creates a user with a first membership in the scoped organization, and their
+    /// invitation if they are to set their own password. `Conflict` on a duplicate e-mail.
     async fn insert_user(
         &self,
         scope: &TenantScope,
         user: &UserRecord,
         membership: &Membership,
+        invitation: Option<&InvitationRecord>,
+        audit: &NewAuditEvent,
+    ) -> Result<()>;
+    /// Stores a new invitation for a member of the scoped organization.
+    async fn insert_invitation(
+        &self,
+        scope: &TenantScope,
+        invitation: &InvitationRecord,
+        audit: &NewAuditEvent,
+    ) -> Result<()>;
+    /// An invitation by token hash.
+    async fn find_invitation(&self, token_hash: &str) -> Result<Option<InvitationRecord>>;
+    /// Marks an invitation used and writes the user's first password, in one transaction.
+    async fn accept_invitation(
+        &self,
+        invitation: &InvitationRecord,
+        user: &UserRecord,
         audit: &NewAuditEvent,
     ) -> Result<()>;
     /// Writes a user's own record (name, password, MFA, disabled).

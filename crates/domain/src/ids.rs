@@ -109,6 +109,11 @@ id_type!(
     ApiTokenId,
     "token_id"
 );
+id_type!(
+    /// An invitation to set a first password.
+    InvitationId,
+    "invitation_id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -212,6 +212,8 @@ pub struct User {
     pub home_org_id: OrgId,
     /// Whether TOTP is enrolled and confirmed.
     pub mfa_enabled: bool,
+    /// Invited but has not set a password yet.
+    pub invited: bool,
     /// When the account was created.
     pub created_at: OffsetDateTime,
     /// When the account was disabled (kept, never deleted).

@@ -55,6 +55,14 @@ pub struct ServeArgs {
     /// Automatic logoff after this many minutes without activity (164.312(a)(2)(iii)); default 15.
     #[arg(long, env = "SAFEHARBOR_SESSION_IDLE_MINUTES", value_name = "N")]
     pub session_idle_minutes: Option<i64>,
+    /// Automatic logoff after this many seconds instead (10-86400; for short demos and tests).
+    #[arg(
+        long,
+        env = "SAFEHARBOR_SESSION_IDLE_SECONDS",
+        value_name = "N",
+        conflicts_with = "session_idle_minutes"
+    )]
+    pub session_idle_seconds: Option<i64>,
     /// Sessions end this many hours after sign-in; default 12.
     #[arg(long, env = "SAFEHARBOR_SESSION_ABSOLUTE_HOURS", value_name = "N")]
     pub session_absolute_hours: Option<i64>,
@@ -230,6 +238,7 @@ impl Cli {
             log_format: self.global.log_format,
             log_level: self.global.log_level.clone(),
             session_idle_minutes: serve.session_idle_minutes,
+            session_idle_seconds: serve.session_idle_seconds,
             session_absolute_hours: serve.session_absolute_hours,
             max_body_bytes: serve.max_body_bytes,
             secure_cookies: serve.secure_cookies,

@@ -221,7 +221,7 @@ async fn user(app: &App, op: &Caller, cmd: UserCommand) -> anyhow::Result<()> {
             .await?;
             println!(
                 "Created {} with role {} in {slug}.",
-                row.user.email, row.membership.role
+                row.member.user.email, row.member.membership.role
             );
             if generated {
                 println!("Password (shown once): {password}");

@@ -41,6 +41,7 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub log_level: Option<String>,
     pub session_idle_minutes: Option<i64>,
+    pub session_idle_seconds: Option<i64>,
     pub session_absolute_hours: Option<i64>,
     pub max_body_bytes: Option<usize>,
     pub secure_cookies: Option<SecureCookies>,
@@ -64,6 +65,8 @@ pub struct Config {
     pub log_level: String,
     /// Automatic logoff after this many idle minutes.
     pub session_idle_minutes: i64,
+    /// Overrides `session_idle_minutes` with a precise number of seconds (short demos, tests).
+    pub session_idle_seconds: Option<i64>,
     /// Sessions end this many hours after sign-in.
     pub session_absolute_hours: i64,
     /// Largest request body.
@@ -88,6 +91,7 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
     pub log_level: Option<String>,
     pub session_idle_minutes: Option<i64>,
+    pub session_idle_seconds: Option<i64>,
     pub session_absolute_hours: Option<i64>,
     pub max_body_bytes: Option<usize>,
     pub secure_cookies: Option<SecureCookies>,
@@ -135,6 +139,7 @@ impl Config {
                 .log_level
                 .or(file.log_level)
                 .unwrap_or_else(|| "info".to_owned()),
+            session_idle_seconds: o.session_idle_seconds.or(file.session_idle_seconds),
             session_idle_minutes: o
                 .session_idle_minutes
                 .or(file.session_idle_minutes)
@@ -178,6 +183,12 @@ impl Config {
                 "session_idle_minutes must be between 1 and 1440 (HIPAA automatic logoff: keep it short; 15 is the default)"
             );
         }
+        if self
+            .session_idle_seconds
+            .is_some_and(|s| !(10..=86_400).contains(&s))
+        {
+            bail!("session_idle_seconds must be between 10 and 86400");
+        }
         if !(1..=720).contains(&self.session_absolute_hours) {
             bail!("session_absolute_hours must be between 1 and 720");
         }
@@ -210,7 +221,10 @@ impl Config {
     /// The core's settings from this configuration.
     pub fn settings(&self) -> safeharbor_core::Settings {
         safeharbor_core::Settings {
-            session_idle: time::Duration::minutes(self.session_idle_minutes),
+            session_idle: self.session_idle_seconds.map_or_else(
+                || time::Duration::minutes(self.session_idle_minutes),
+                time::Duration::seconds,
+            ),
             session_absolute: time::Duration::hours(self.session_absolute_hours),
             account_lock_threshold: self.account_lock_threshold,
             address_lock_threshold: self.address_lock_threshold,

@@ -143,6 +143,13 @@ pub fn api_routes() -> Vec<RouteCase> {
             Org,
             None,
         ),
+        case(Method::POST, "/api/v1/orgs/{slug}/members/{id}/invitation", Org, None),
+        case(
+            Method::POST,
+            "/api/v1/invitations/{token}",
+            Public,
+            Some(json!({"password": "a long enough password"})),
+        ),
         case(Method::GET, "/api/v1/orgs/{slug}/audit-events", Org, None),
         case(Method::GET, "/api/v1/audit-events", Installation, None),
     ]

@@ -186,7 +186,8 @@ async fn no_route_answers_garbage_with_a_server_error() {
         let path = case
             .path
             .replace("{slug}", "alpha-clinic")
-            .replace("{id}", &app.seed.alpha_location);
+            .replace("{id}", &app.seed.alpha_location)
+            .replace("{token}", "shi_unknown");
         for body in garbage {
             let res = app
                 .http

@@ -73,7 +73,9 @@ fn fill(path: &str, slug: &str, loc: &str, member: &str, token: &str, session: &
     } else {
         token
     };
-    path.replace("{slug}", slug).replace("{id}", id)
+    path.replace("{slug}", slug)
+        .replace("{id}", id)
+        .replace("{token}", "shi_unknown")
 }
 
 async fn assert_hidden(app: &TestApp, intruder: &str, slug: &str, admin: &str, victim: &str) {

@@ -170,3 +170,143 @@ async fn provider_staff_are_assigned_to_clients_by_provider_admins() {
         "only provider staff can be assigned as staff"
     );
 }
+
+#[tokio::test]
+async fn a_member_added_without_a_password_sets_their_own_through_a_one_time_link() {
+    let app = spawn_app().await;
+    let r = app
+        .send_as(
+            "alpha_admin",
+            Method::POST,
+            "/api/v1/orgs/alpha-clinic/members",
+            &json!({"email": "newhire@example.com", "name": "New Hire", "role": "client_member"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["invited"], true);
+    let path = r.json["invite_path"].as_str().unwrap().to_owned();
+    let token = path.strip_prefix("/invite/").unwrap().to_owned();
+    assert!(token.starts_with("shi_"));
+    let cannot = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(&json!({"email": "newhire@example.com", "password": ""})),
+        )
+        .await;
+    assert_eq!(
+        cannot.status,
+        StatusCode::UNAUTHORIZED,
+        "no password works before acceptance"
+    );
+    let short = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/invitations/{token}"),
+            None,
+            Some(&json!({"password": "short"})),
+        )
+        .await;
+    assert_eq!(short.field(), "password");
+    let ok = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/invitations/{token}"),
+            None,
+            Some(&json!({"password": "my own long password"})),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.text);
+    let again = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/invitations/{token}"),
+            None,
+            Some(&json!({"password": "someone elses password"})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "the link works once");
+    let signin = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(&json!({"email": "newhire@example.com", "password": "my own long password"})),
+        )
+        .await;
+    assert_eq!(signin.status, StatusCode::CREATED);
+    let list = app
+        .get_as("alpha_admin", "/api/v1/orgs/alpha-clinic/members?q=newhire")
+        .await;
+    assert_eq!(list.json["items"][0]["invited"], false);
+    assert!(
+        list.json["items"][0].get("invite_path").is_none(),
+        "links are shown once"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_invitation_can_be_reissued() {
+    let app = spawn_app().await;
+    let r = app
+        .send_as(
+            "alpha_admin",
+            Method::POST,
+            "/api/v1/orgs/alpha-clinic/members",
+            &json!({"email": "late@example.com", "name": "Late", "role": "client_member"}),
+        )
+        .await;
+    let id = r.json["id"].as_str().unwrap().to_owned();
+    let old = r.json["invite_path"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/invite/")
+        .to_owned();
+    app.clock.advance(time::Duration::days(8));
+    let expired = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/invitations/{old}"),
+            None,
+            Some(&json!({"password": "my own long password"})),
+        )
+        .await;
+    assert_eq!(expired.status, StatusCode::NOT_FOUND);
+    let re = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/orgs/alpha-clinic/members/{id}/invitation"),
+            Some(&app.seed.user("alpha_admin").token),
+            None,
+        )
+        .await;
+    assert_eq!(re.status, StatusCode::CREATED, "{}", re.text);
+    let new = re.json["invite_path"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/invite/")
+        .to_owned();
+    let ok = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/invitations/{new}"),
+            None,
+            Some(&json!({"password": "my own long password"})),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT);
+    let re = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/orgs/alpha-clinic/members/{id}/invitation"),
+            Some(&app.seed.user("alpha_admin").token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        re.status,
+        StatusCode::CONFLICT,
+        "nothing to resend once accepted"
+    );
+}

@@ -31,6 +31,12 @@ pub struct MemberResponse {
     pub role: String,
     /// Whether the person uses a second factor.
     pub mfa_enabled: bool,
+    /// Invited and has not set a password yet.
+    pub invited: bool,
+    /// The one-time link (path) for a new member to set their password: returned once, when
+    /// the member is added without a password. Send it to them; it works for 7 days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_path: Option<String>,
     /// When access ends, if it does.
     pub expires_at: Option<String>,
     /// Granted (RFC 3339).
@@ -48,6 +54,8 @@ impl From<MemberRow> for MemberResponse {
             name: r.user.name,
             role: r.membership.role.as_str().to_owned(),
             mfa_enabled: r.user.mfa_enabled,
+            invited: r.user.invited,
+            invite_path: None,
             expires_at: r.membership.expires_at.map(ts),
             created_at: ts(r.membership.created_at),
             revoked_at: r.membership.archived_at.map(ts),
@@ -102,7 +110,8 @@ pub struct AddMemberRequest {
     pub name: Option<String>,
     /// Role: `provider_admin`, `provider_staff`, `client_admin`, `client_member`, `auditor`.
     pub role: String,
-    /// First password (for a new account; at least 12 characters).
+    /// First password (for a new account; at least 12 characters). Leave it out to get an
+    /// invitation link instead, so that only the new member ever knows their password.
     #[serde(default)]
     pub password: Option<String>,
     /// When access ends (RFC 3339; required for auditors).
@@ -132,8 +141,10 @@ pub async fn add(
             .map(|e| parse_ts("expires_at", e))
             .transpose()?,
     };
-    let row = members::add(&s.app, &auth.caller, &slug, input).await?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    let added = members::add(&s.app, &auth.caller, &slug, input).await?;
+    let mut body = MemberResponse::from(added.member);
+    body.invite_path = added.invitation.map(|t| format!("/invite/{t}"));
+    Ok((StatusCode::CREATED, Json(body)))
 }
 
 /// Changes to a membership.
@@ -192,4 +203,61 @@ pub async fn revoke(
             .await?
             .into(),
     ))
+}
+
+/// A new invitation link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationResponse {
+    /// The one-time link (path) for the member to set their password; works for 7 days.
+    pub invite_path: String,
+}
+
+/// Makes a new invitation link for a member who has not set a password yet.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/members/{id}/invitation", tag = "members",
+    params(("slug" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Membership id")),
+    responses((status = 201, body = InvitationResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+pub async fn reinvite(
+    State(s): State<AppState>,
+    auth: Authed,
+    Path((slug, id)): Path<(String, String)>,
+) -> ApiResult<(StatusCode, Json<InvitationResponse>)> {
+    let id = MembershipId::parse(&id)?;
+    let token = safeharbor_core::invites::reissue(&s.app, &auth.caller, &slug, id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitationResponse {
+            invite_path: format!("/invite/{token}"),
+        }),
+    ))
+}
+
+/// A first password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitation {
+    /// The new password (at least 12 characters).
+    pub password: String,
+}
+
+/// Accepts an invitation: sets the invited member's first password (no sign-in needed; the
+/// token is the proof).
+#[utoipa::path(post, path = "/api/v1/invitations/{token}", tag = "members", request_body = AcceptInvitation,
+    params(("token" = String, Path, description = "The token of the invitation link")),
+    responses((status = 204, description = "Password set; sign in"), (status = 400, body = ErrorBody), (status = 404, description = "Unknown, used or expired", body = ErrorBody)))]
+pub async fn accept_invitation(
+    State(s): State<AppState>,
+    meta: crate::extract::ClientMeta,
+    Path(token): Path<String>,
+    ApiJson(req): ApiJson<AcceptInvitation>,
+) -> ApiResult<StatusCode> {
+    safeharbor_core::invites::accept(
+        &s.app,
+        &token,
+        &req.password,
+        meta.ip,
+        Some(meta.request_id),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -89,6 +89,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(locations::restore))
         .routes(routes!(members::list, members::add))
         .routes(routes!(members::update, members::revoke))
+        .routes(routes!(members::reinvite))
+        .routes(routes!(members::accept_invitation))
         .routes(routes!(audit::list_for_org))
         .routes(routes!(audit::list_all))
 }
