@@ -47,118 +47,128 @@ pub async fn add(app: &App, caller: &Caller, slug: &str, input: AddMember) -> Re
     let scope = authz::scope(app, caller, slug, Need::Administer).await?;
     crate::orgs::refuse_if_archived(scope.org())?;
     check_grant(app, &scope, input.role, input.expires_at)?;
-    let now = app.now();
-    let existing = app.store.find_user_by_email(&email).await?;
-    let membership = |user_id| Membership {
+    let membership = Membership {
         id: MembershipId::new(),
-        user_id,
+        user_id: UserId::new(),
         org_id: scope.org_id(),
         role: input.role,
         expires_at: input.expires_at,
-        created_at: now,
+        created_at: app.now(),
         archived_at: None,
     };
-    if let Some(rec) = existing {
-        {
-            let is_operator_or_admin = matches!(caller.credential(), Credential::LocalOperator)
-                || scope.role() == Role::ProviderAdmin;
-            if !is_operator_or_admin && rec.user.home_org_id != scope.org_id() {
-                return Err(Error::conflict(
-                    "email",
-                    "an account with this e-mail address already exists",
-                ));
-            }
-            if input.role == Role::ProviderStaff
-                && scope.org().kind == OrgKind::Client
-                && !is_provider_staff(app, rec.user.id, now).await?
-            {
-                return Err(Error::invalid(
-                    "role",
-                    "only members of the provider's staff can be assigned to a client as provider_staff",
-                ));
-            }
-            let m = membership(rec.user.id);
-            let event = caller.event(
-                now,
-                Some(scope.org_id()),
-                "member.add",
-                "membership",
-                Some(m.id.to_string()),
-                format!("{} given role {}", rec.user.email, m.role),
-            );
-            app.store.insert_membership(&scope, &m, &event).await?;
-            Ok(Added {
-                member: MemberRow {
-                    membership: m,
-                    user: rec.user,
-                },
-                invitation: None,
-            })
-        }
-    } else {
-        {
-            if input.role == Role::ProviderStaff && scope.org().kind == OrgKind::Client {
-                return Err(Error::invalid(
-                    "email",
-                    "assign an existing provider staff member; create the account in the provider organization first",
-                ));
-            }
-            let name = user::parse_person_name(input.name.as_deref().unwrap_or(""))?;
-            let user_id = UserId::new();
-            let (password_hash, invitation, token) = match input.password.as_deref() {
-                Some(pw) => {
-                    user::check_new_password(pw)?;
-                    (password::hash(pw).await?, None, None)
-                }
-                None => {
-                    let (inv, token) =
-                        crate::invites::new_invitation(app, user_id, scope.org_id())?;
-                    (password::UNUSABLE.to_owned(), Some(inv), Some(token))
-                }
-            };
-            let rec = UserRecord {
-                user: User {
-                    id: user_id,
-                    email,
-                    name,
-                    home_org_id: scope.org_id(),
-                    mfa_enabled: false,
-                    invited: invitation.is_some(),
-                    created_at: now,
-                    archived_at: None,
-                },
-                password_hash,
-                totp_secret: None,
-                totp_pending: None,
-                totp_last_step: None,
-                password_changed_at: now,
-            };
-            let m = membership(rec.user.id);
-            let how = if invitation.is_some() {
-                "invited"
-            } else {
-                "created"
-            };
-            let event = caller.event(
-                now,
-                Some(scope.org_id()),
-                "user.create",
-                "user",
-                Some(rec.user.id.to_string()),
-                format!("account {} {how} with role {}", rec.user.email, m.role),
-            );
-            app.store
-                .insert_user(&scope, &rec, &m, invitation.as_ref(), &event)
-                .await?;
-            Ok(Added {
-                member: MemberRow {
-                    membership: m,
-                    user: rec.user,
-                },
-                invitation: token,
-            })
-        }
+    match app.store.find_user_by_email(&email).await? {
+        Some(rec) => add_existing(app, caller, &scope, rec, membership).await,
+        None => add_new(app, caller, &scope, email, &input, membership).await,
     }
+}
+
+async fn add_existing(
+    app: &App,
+    caller: &Caller,
+    scope: &TenantScope,
+    rec: UserRecord,
+    mut m: Membership,
+) -> Result<Added> {
+    let trusted = matches!(caller.credential(), Credential::LocalOperator)
+        || scope.role() == Role::ProviderAdmin;
+    if !trusted && rec.user.home_org_id != scope.org_id() {
+        // A practice may not pull in another practice's account.
+        return Err(Error::conflict(
+            "email",
+            "an account with this e-mail address already exists",
+        ));
+    }
+    if m.role == Role::ProviderStaff
+        && scope.org().kind == OrgKind::Client
+        && !is_provider_staff(app, rec.user.id, m.created_at).await?
+    {
+        return Err(Error::invalid(
+            "role",
+            "only members of the provider's staff can be assigned to a client as provider_staff",
+        ));
+    }
+    m.user_id = rec.user.id;
+    let event = caller.event(
+        m.created_at,
+        Some(scope.org_id()),
+        "member.add",
+        "membership",
+        Some(m.id.to_string()),
+        format!("{} given role {}", rec.user.email, m.role),
+    );
+    app.store.insert_membership(scope, &m, &event).await?;
+    Ok(Added {
+        member: MemberRow {
+            membership: m,
+            user: rec.user,
+        },
+        invitation: None,
+    })
+}
+
+async fn add_new(
+    app: &App,
+    caller: &Caller,
+    scope: &TenantScope,
+    email: Email,
+    input: &AddMember,
+    m: Membership,
+) -> Result<Added> {
+    if m.role == Role::ProviderStaff && scope.org().kind == OrgKind::Client {
+        return Err(Error::invalid(
+            "email",
+            "assign an existing provider staff member; create the account in the provider organization first",
+        ));
+    }
+    let name = user::parse_person_name(input.name.as_deref().unwrap_or(""))?;
+    let (password_hash, invitation) = if let Some(pw) = input.password.as_deref() {
+        user::check_new_password(pw)?;
+        (password::hash(pw).await?, None)
+    } else {
+        let (inv, token) = crate::invites::new_invitation(app, m.user_id, scope.org_id())?;
+        (password::UNUSABLE.to_owned(), Some((inv, token)))
+    };
+    let now = m.created_at;
+    let rec = UserRecord {
+        user: User {
+            id: m.user_id,
+            email,
+            name,
+            home_org_id: scope.org_id(),
+            mfa_enabled: false,
+            invited: invitation.is_some(),
+            created_at: now,
+            archived_at: None,
+        },
+        password_hash,
+        totp_secret: None,
+        totp_pending: None,
+        totp_last_step: None,
+        password_changed_at: now,
+    };
+    let how = if invitation.is_some() {
+        "invited"
+    } else {
+        "created"
+    };
+    let event = caller.event(
+        now,
+        Some(scope.org_id()),
+        "user.create",
+        "user",
+        Some(rec.user.id.to_string()),
+        format!("account {} {how} with role {}", rec.user.email, m.role),
+    );
+    app.store
+        .insert_user(scope, &rec, &m, invitation.as_ref().map(|(i, _)| i), &event)
+        .await?;
+    Ok(Added {
+        member: MemberRow {
+            membership: m,
+            user: rec.user,
+        },
+        invitation: invitation.map(|(_, t)| t),
+    })
 }
 
 fn check_grant(

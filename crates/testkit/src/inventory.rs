@@ -143,7 +143,12 @@ pub fn api_routes() -> Vec<RouteCase> {
             Org,
             None,
         ),
-        case(Method::POST, "/api/v1/orgs/{slug}/members/{id}/invitation", Org, None),
+        case(
+            Method::POST,
+            "/api/v1/orgs/{slug}/members/{id}/invitation",
+            Org,
+            None,
+        ),
         case(
             Method::POST,
             "/api/v1/invitations/{token}",
