@@ -77,6 +77,9 @@ impl AuditStore for crate::Backend {
         if let Some(a) = f.actor_user_id {
             q.push(" AND actor_user_id = ").push_bind(a.as_uuid());
         }
+        if let Some(a) = &f.actor {
+            q.push(" AND actor = ").push_bind(a.trim().to_lowercase());
+        }
         if let Some(a) = &f.action {
             // Prefix match: `org.` finds every organization action.
             q.push(" AND action LIKE ")

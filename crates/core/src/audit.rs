@@ -92,3 +92,36 @@ pub async fn verify(app: &App, mut progress: impl FnMut(i64)) -> Result<Verifica
         Err(b) => Ok(Verification::Broken(b)),
     }
 }
+
+/// Most events one export holds.
+pub const EXPORT_MAX: usize = 100_000;
+
+/// Every event matching `filter` (newest first, at most [`EXPORT_MAX`]), for export: one
+/// organization's, or everyone's when `slug` is `None` (provider administrators).
+pub async fn export(
+    app: &App,
+    caller: &Caller,
+    slug: Option<&str>,
+    filter: &AuditFilter,
+) -> Result<Vec<AuditEvent>> {
+    let mut out = Vec::new();
+    let mut page = PageRequest {
+        limit: safeharbor_domain::page::MAX_LIMIT,
+        after: None,
+    };
+    loop {
+        let p = match slug {
+            Some(s) => list_for_org(app, caller, s, filter, &page).await?,
+            None => list_all(app, caller, filter, &page).await?,
+        };
+        out.extend(p.items);
+        match p.next_cursor {
+            Some(c) if out.len() < EXPORT_MAX => {
+                page.after = Some(safeharbor_domain::page::Cursor::decode(&c)?);
+            }
+            _ => break,
+        }
+    }
+    out.truncate(EXPORT_MAX);
+    Ok(out)
+}

@@ -80,6 +80,24 @@ pub async fn list(
     app.store.list_orgs(&visible, filter, page).await
 }
 
+/// The caller's own organization: the provider for MSP staff, their practice otherwise.
+pub async fn home(app: &App, caller: &Caller) -> Result<Organization> {
+    let user = caller.user().ok_or(Error::Unauthenticated)?;
+    app.store
+        .find_org(user.home_org_id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// The caller's effective role in an organization (for showing what they may do).
+pub async fn my_role(
+    app: &App,
+    caller: &Caller,
+    slug: &str,
+) -> Result<safeharbor_domain::user::Role> {
+    Ok(authz::scope(app, caller, slug, Need::Read).await?.role())
+}
+
 /// One organization.
 pub async fn get(app: &App, caller: &Caller, slug: &str) -> Result<Organization> {
     Ok(authz::scope(app, caller, slug, Need::Read)

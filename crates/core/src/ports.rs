@@ -354,6 +354,8 @@ pub trait SessionStore: Send + Sync {
 pub struct AuditFilter {
     /// Only this actor (user id).
     pub actor_user_id: Option<UserId>,
+    /// Only this actor, as named in the trail (an e-mail, `cli`).
+    pub actor: Option<String>,
     /// Actions starting with this (`org.` or `org.create`).
     pub action: Option<String>,
     /// Only this kind of entity.

@@ -167,3 +167,71 @@ pub fn undocumented_routes() -> Vec<RouteCase> {
         case(Method::GET, "/api/v1/openapi.json", Reach::Public, None),
     ]
 }
+
+/// One page route, as the matrix exercises it.
+#[derive(Debug, Clone, Copy)]
+pub struct PageCase {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// Path template, as registered.
+    pub path: &'static str,
+    /// Whose data it reaches.
+    pub reach: Reach,
+}
+
+const fn page(method: &'static str, path: &'static str, reach: Reach) -> PageCase {
+    PageCase {
+        method,
+        path,
+        reach,
+    }
+}
+
+/// Every web page route.
+pub fn page_routes() -> Vec<PageCase> {
+    use Reach::{Installation, Org, OwnUser, Public};
+    vec![
+        page("GET", "/static/{*path}", Public),
+        page("GET", "/login", Public),
+        page("POST", "/login", Public),
+        page("GET", "/login/mfa", Public),
+        page("POST", "/login/mfa", Public),
+        page("POST", "/logout", OwnUser),
+        page("POST", "/session/keepalive", OwnUser),
+        page("GET", "/invite/{token}", Public),
+        page("POST", "/invite/{token}", Public),
+        page("GET", "/", Installation),
+        page("GET", "/orgs/new", Installation),
+        page("POST", "/orgs", Installation),
+        page("GET", "/audit", Installation),
+        page("GET", "/audit.csv", Installation),
+        page("GET", "/account", OwnUser),
+        page("POST", "/account/password", OwnUser),
+        page("GET", "/account/mfa", OwnUser),
+        page("POST", "/account/mfa/begin", OwnUser),
+        page("POST", "/account/mfa/confirm", OwnUser),
+        page("POST", "/account/mfa/disable", OwnUser),
+        page("GET", "/account/tokens", OwnUser),
+        page("POST", "/account/tokens", OwnUser),
+        page("POST", "/account/tokens/{id}/revoke", OwnUser),
+        page("POST", "/account/sessions/{id}/revoke", OwnUser),
+        page("GET", "/orgs/{slug}", Org),
+        page("GET", "/orgs/{slug}/settings", Org),
+        page("POST", "/orgs/{slug}/settings", Org),
+        page("POST", "/orgs/{slug}/archive", Org),
+        page("POST", "/orgs/{slug}/restore", Org),
+        page("GET", "/orgs/{slug}/locations", Org),
+        page("POST", "/orgs/{slug}/locations", Org),
+        page("GET", "/orgs/{slug}/locations/{id}", Org),
+        page("POST", "/orgs/{slug}/locations/{id}", Org),
+        page("POST", "/orgs/{slug}/locations/{id}/archive", Org),
+        page("POST", "/orgs/{slug}/locations/{id}/restore", Org),
+        page("GET", "/orgs/{slug}/members", Org),
+        page("POST", "/orgs/{slug}/members", Org),
+        page("POST", "/orgs/{slug}/members/{id}", Org),
+        page("POST", "/orgs/{slug}/members/{id}/revoke", Org),
+        page("POST", "/orgs/{slug}/members/{id}/reinvite", Org),
+        page("GET", "/orgs/{slug}/audit", Org),
+        page("GET", "/orgs/{slug}/audit.csv", Org),
+    ]
+}

@@ -453,3 +453,98 @@ impl TestApp {
         self.server.take()
     }
 }
+
+/// A signed-in browser for the web pages: its cookie jar and the session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    /// The client, with cookies.
+    pub client: reqwest::Client,
+    /// The CSRF token forms carry.
+    pub csrf: String,
+}
+
+impl TestApp {
+    /// Signs in through the sign-in page, as a person would.
+    pub async fn page_sign_in(&self, email: &str) -> Browser {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let form = client
+            .get(format!("{}/login", self.base))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .expect("body");
+        let token = between(&form, "name=\"_login\" value=\"", "\"").expect("login token");
+        let r = client
+            .post(format!("{}/login", self.base))
+            .form(&[
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/"),
+                ("_login", &token),
+            ])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in as {email}");
+        let home = client
+            .get(format!("{}/account", self.base))
+            .send()
+            .await
+            .expect("account")
+            .text()
+            .await
+            .expect("body");
+        let csrf = between(&home, "data-csrf=\"", "\"").expect("csrf token on the page");
+        Browser { client, csrf }
+    }
+
+    /// GET a page.
+    pub async fn page_get(&self, b: &Browser, path: &str) -> Reply {
+        let res = b
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        read(res).await
+    }
+
+    /// POST a form, adding the CSRF token.
+    pub async fn page_post(&self, b: &Browser, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("_csrf", &b.csrf));
+        let res = b
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .expect("request");
+        read(res).await
+    }
+}
+
+async fn read(res: reqwest::Response) -> Reply {
+    let status = res.status();
+    let headers = res.headers().clone();
+    let text = res.text().await.expect("body");
+    Reply {
+        status,
+        headers,
+        json: Value::Null,
+        text,
+    }
+}
+
+/// The text between `start` and the next `end`.
+pub fn between(s: &str, start: &str, end: &str) -> Option<String> {
+    let i = s.find(start)? + start.len();
+    let j = s[i..].find(end)? + i;
+    Some(s[i..j].to_owned())
+}

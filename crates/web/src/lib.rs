@@ -8,6 +8,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -54,9 +55,11 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     let (api, _doc) = api::router().split_for_parts();
+    let (pages, _routes) = ui::router();
     Router::new()
         .route("/healthz", axum::routing::get(api::health::healthz))
         .merge(api)
+        .merge(pages)
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(api::openapi_json),

@@ -13,3 +13,4 @@ mod cross_tenant;
 mod http;
 mod members;
 mod orgs;
+mod pages;

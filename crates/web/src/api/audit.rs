@@ -73,6 +73,8 @@ impl From<AuditEvent> for AuditEventResponse {
 pub struct AuditQuery {
     /// Only events by this user (id).
     pub actor: Option<String>,
+    /// Only events by this actor as named in the trail (an e-mail address, or `cli`).
+    pub actor_email: Option<String>,
     /// Actions starting with this (`org.` or `session.fail`).
     pub action: Option<String>,
     /// Only this kind of entity.
@@ -101,6 +103,7 @@ impl AuditQuery {
                         .map_err(|_| safeharbor_domain::Invalid::new("actor", "must be a user id"))
                 })
                 .transpose()?,
+            actor: self.actor_email.filter(|s| !s.is_empty()),
             action: self.action.filter(|s| !s.is_empty()),
             entity_type: self.entity_type.filter(|s| !s.is_empty()),
             entity_id: self.entity_id.filter(|s| !s.is_empty()),

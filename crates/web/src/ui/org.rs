@@ -1,0 +1,208 @@
+//! An organization's overview and settings.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use safeharbor_core::orgs::{self, UpdateOrg};
+use safeharbor_core::ports::{LocationFilter, MemberFilter, MemberRow};
+use safeharbor_core::{locations, members};
+use safeharbor_domain::org::{HipaaRole, Location, OrgKind, Organization};
+use safeharbor_domain::page::PageRequest;
+use safeharbor_domain::user::Role;
+use serde::Deserialize;
+
+use super::auth::NoFields;
+use super::chrome::{Chrome, Section};
+use super::forms::FormErrors;
+use super::session::{CsrfForm, UiResult, UiSession, redirect_with};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "org_overview.html")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "flags the template reads, not a state machine"
+)]
+struct OverviewPage {
+    chrome: Chrome,
+    org: Organization,
+    kind_label: &'static str,
+    role_label: &'static str,
+    locations: Vec<Location>,
+    more_locations: bool,
+    members: Vec<MemberRow>,
+    more_members: bool,
+    can_write: bool,
+    can_admin: bool,
+}
+
+/// `GET /orgs/{slug}`.
+pub async fn overview(
+    State(s): State<AppState>,
+    ui: UiSession,
+    Path(slug): Path<String>,
+) -> UiResult<Response> {
+    let org = orgs::get(&s.app, &ui.caller, &slug).await?;
+    let role = orgs::my_role(&s.app, &ui.caller, &slug).await?;
+    let small = PageRequest {
+        limit: 10,
+        after: None,
+    };
+    let locs = locations::list(
+        &s.app,
+        &ui.caller,
+        &slug,
+        &LocationFilter::default(),
+        &small,
+    )
+    .await?;
+    let mems = members::list(&s.app, &ui.caller, &slug, &MemberFilter::default(), &small).await?;
+    let p = OverviewPage {
+        chrome: Chrome::new(&ui, Section::Overview, Some(&org)),
+        kind_label: match org.kind {
+            OrgKind::Provider => "Provider (your MSP), a HIPAA business associate",
+            OrgKind::Client => match org.hipaa_role {
+                HipaaRole::CoveredEntity => "Client practice, a HIPAA covered entity",
+                HipaaRole::BusinessAssociate => "Client, a HIPAA business associate",
+            },
+        },
+        role_label: role.label(),
+        more_locations: locs.next_cursor.is_some(),
+        locations: locs.items,
+        more_members: mems.next_cursor.is_some(),
+        members: mems.items,
+        can_write: role.can_write() && org.archived_at.is_none(),
+        can_admin: role.can_administer() && org.archived_at.is_none(),
+        org,
+    };
+    ui.page(&p)
+}
+
+#[derive(Template)]
+#[template(path = "org_settings.html")]
+struct SettingsPage {
+    chrome: Chrome,
+    org: Organization,
+    name: String,
+    hipaa_role: String,
+    require_mfa: bool,
+    errors: FormErrors,
+    can_admin: bool,
+    can_archive: bool,
+}
+
+fn settings_page(
+    ui: &UiSession,
+    org: Organization,
+    role: Role,
+    errors: FormErrors,
+    form: Option<&SettingsForm>,
+) -> SettingsPage {
+    SettingsPage {
+        chrome: Chrome::new(ui, Section::Settings, Some(&org)),
+        name: form.map_or_else(|| org.name.clone(), |f| f.name.clone()),
+        hipaa_role: form.map_or_else(
+            || org.hipaa_role.as_str().to_owned(),
+            |f| f.hipaa_role.clone(),
+        ),
+        require_mfa: form.map_or(org.require_mfa, |f| f.require_mfa.is_some()),
+        errors,
+        can_admin: role.can_administer(),
+        can_archive: role == Role::ProviderAdmin && org.kind == OrgKind::Client,
+        org,
+    }
+}
+
+/// `GET /orgs/{slug}/settings`.
+pub async fn settings(
+    State(s): State<AppState>,
+    ui: UiSession,
+    Path(slug): Path<String>,
+) -> UiResult<Response> {
+    let org = orgs::get(&s.app, &ui.caller, &slug).await?;
+    let role = orgs::my_role(&s.app, &ui.caller, &slug).await?;
+    ui.page(&settings_page(&ui, org, role, FormErrors::none(), None))
+}
+
+/// The settings form.
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    hipaa_role: String,
+    require_mfa: Option<String>,
+}
+
+/// `POST /orgs/{slug}/settings`.
+pub async fn save_settings(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    CsrfForm(ui, f): CsrfForm<SettingsForm>,
+) -> UiResult<Response> {
+    let result = match HipaaRole::parse(&f.hipaa_role) {
+        Ok(role) => {
+            orgs::update(
+                &s.app,
+                &ui.caller,
+                &slug,
+                UpdateOrg {
+                    name: Some(f.name.clone()),
+                    hipaa_role: Some(role),
+                    require_mfa: Some(f.require_mfa.is_some()),
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(org) => Ok(redirect_with(
+            &format!("/orgs/{}/settings", org.slug),
+            "ok",
+            "Settings saved.",
+        )),
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            let org = orgs::get(&s.app, &ui.caller, &slug).await?;
+            let role = orgs::my_role(&s.app, &ui.caller, &slug).await?;
+            Ok((
+                StatusCode::BAD_REQUEST,
+                ui.page(&settings_page(&ui, org, role, errors, Some(&f)))?,
+            )
+                .into_response())
+        }
+    }
+}
+
+/// `POST /orgs/{slug}/archive`.
+pub async fn archive(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    CsrfForm(ui, NoFields {}): CsrfForm<NoFields>,
+) -> UiResult<Response> {
+    let org = orgs::set_archived(&s.app, &ui.caller, &slug, true).await?;
+    Ok(redirect_with(
+        &format!("/orgs/{}/settings", org.slug),
+        "ok",
+        &format!(
+            "{} is archived: kept on record, read-only until restored.",
+            org.name
+        ),
+    ))
+}
+
+/// `POST /orgs/{slug}/restore`.
+pub async fn restore(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    CsrfForm(ui, NoFields {}): CsrfForm<NoFields>,
+) -> UiResult<Response> {
+    let org = orgs::set_archived(&s.app, &ui.caller, &slug, false).await?;
+    Ok(redirect_with(
+        &format!("/orgs/{}/settings", org.slug),
+        "ok",
+        &format!("{} is active again.", org.name),
+    ))
+}

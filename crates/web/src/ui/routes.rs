@@ -1,0 +1,103 @@
+//! The page routes. They are registered through [`Registry`], which keeps the list of every
+//! route it adds: the cross-tenant test matrix compares that list with its inventory, so a page
+//! cannot be added without being tested for tenant isolation.
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::routing::{get, post};
+
+use super::{account, assets, audit, auth, home, locations, members, org};
+use crate::AppState;
+
+/// One page route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UiRoute {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// Path template, as axum writes it.
+    pub path: &'static str,
+}
+
+struct Registry {
+    router: Router<AppState>,
+    routes: Vec<UiRoute>,
+}
+
+impl Registry {
+    fn get<H, T>(mut self, path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, get(h));
+        self.routes.push(UiRoute {
+            method: "GET",
+            path,
+        });
+        self
+    }
+
+    fn post<H, T>(mut self, path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, post(h));
+        self.routes.push(UiRoute {
+            method: "POST",
+            path,
+        });
+        self
+    }
+}
+
+/// Every page route, and the list of them.
+pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
+    let r = Registry {
+        router: Router::new(),
+        routes: Vec::new(),
+    }
+    .get("/static/{*path}", assets::serve)
+    .get("/login", auth::login_form)
+    .post("/login", auth::login)
+    .get("/login/mfa", auth::mfa_form)
+    .post("/login/mfa", auth::mfa)
+    .post("/logout", auth::logout)
+    .post("/session/keepalive", auth::keepalive)
+    .get("/invite/{token}", auth::invite_form)
+    .post("/invite/{token}", auth::invite)
+    .get("/", home::home)
+    .get("/orgs/new", home::new_client_form)
+    .post("/orgs", home::create_client)
+    .get("/audit", audit::all)
+    .get("/audit.csv", audit::all_csv)
+    .get("/account", account::show)
+    .post("/account/password", account::change_password)
+    .get("/account/mfa", account::mfa)
+    .post("/account/mfa/begin", account::mfa_begin)
+    .post("/account/mfa/confirm", account::mfa_confirm)
+    .post("/account/mfa/disable", account::mfa_disable)
+    .get("/account/tokens", account::tokens)
+    .post("/account/tokens", account::create_token)
+    .post("/account/tokens/{id}/revoke", account::revoke_token)
+    .post("/account/sessions/{id}/revoke", account::revoke_session)
+    .get("/orgs/{slug}", org::overview)
+    .get("/orgs/{slug}/settings", org::settings)
+    .post("/orgs/{slug}/settings", org::save_settings)
+    .post("/orgs/{slug}/archive", org::archive)
+    .post("/orgs/{slug}/restore", org::restore)
+    .get("/orgs/{slug}/locations", locations::list)
+    .post("/orgs/{slug}/locations", locations::create)
+    .get("/orgs/{slug}/locations/{id}", locations::edit)
+    .post("/orgs/{slug}/locations/{id}", locations::update)
+    .post("/orgs/{slug}/locations/{id}/archive", locations::archive)
+    .post("/orgs/{slug}/locations/{id}/restore", locations::restore)
+    .get("/orgs/{slug}/members", members::list)
+    .post("/orgs/{slug}/members", members::invite)
+    .post("/orgs/{slug}/members/{id}", members::change_role)
+    .post("/orgs/{slug}/members/{id}/revoke", members::revoke)
+    .post("/orgs/{slug}/members/{id}/reinvite", members::reinvite)
+    .get("/orgs/{slug}/audit", audit::for_org)
+    .get("/orgs/{slug}/audit.csv", audit::for_org_csv);
+    (r.router, r.routes)
+}
