@@ -1,6 +1,7 @@
 //! SQL shared by both backends (see README.md beside this file).
 
 pub(crate) mod audit;
+pub(crate) mod catalog;
 pub(crate) mod json_rows;
 pub(crate) mod locations;
 pub(crate) mod orgs;

@@ -298,6 +298,16 @@ pub(crate) async fn scope_for_org(
     Ok(TenantScope { org, role })
 }
 
+/// A read scope over the provider, for reading what the provider shares with every client it
+/// serves (its baseline). Only for use cases that have already scoped the caller to a client;
+/// the caller sees the provider's shared settings, never its tenant data.
+pub(crate) fn scope_unchecked(provider: Organization) -> TenantScope {
+    TenantScope {
+        org: provider,
+        role: Role::Auditor,
+    }
+}
+
 /// Mints a scope over the provider organization for an installation administrator:
 /// the scope under which client organizations are created.
 pub async fn provider_admin_scope(app: &App, caller: &Caller) -> Result<TenantScope> {

@@ -7,8 +7,10 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod catalog;
 pub mod clock;
 pub mod error;
+pub mod gap;
 pub mod install;
 pub mod invites;
 pub mod locations;
@@ -63,12 +65,13 @@ impl Default for Settings {
     }
 }
 
-/// Everything a use case needs: storage, the clock and the settings.
+/// Everything a use case needs: storage, the clock, the settings and the catalog.
 #[derive(Debug, Clone)]
 pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     settings: Settings,
+    catalog: Arc<catalog::CatalogCache>,
 }
 
 impl std::fmt::Debug for dyn Store {
@@ -79,12 +82,15 @@ impl std::fmt::Debug for dyn Store {
 
 impl App {
     /// Builds the application core over a store and a clock.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Self {
+    /// The shipped catalog is loaded once per process; frameworks imported into the
+    /// installation are merged in when first needed.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self> {
+        Ok(Self {
             store,
             clock,
             settings,
-        }
+            catalog: Arc::new(catalog::CatalogCache::new()?),
+        })
     }
 
     /// Now, by the injected clock.

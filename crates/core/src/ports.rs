@@ -22,12 +22,18 @@ use crate::error::Result;
 
 /// The whole storage port.
 pub trait Store:
-    OrgStore + LocationStore + UserStore + SessionStore + AuditStore + Maintenance
+    OrgStore + LocationStore + UserStore + SessionStore + AuditStore + CatalogStore + Maintenance
 {
 }
 
 impl<T> Store for T where
-    T: OrgStore + LocationStore + UserStore + SessionStore + AuditStore + Maintenance
+    T: OrgStore
+        + LocationStore
+        + UserStore
+        + SessionStore
+        + AuditStore
+        + CatalogStore
+        + Maintenance
 {
 }
 
@@ -422,4 +428,87 @@ pub trait Maintenance: Send + Sync {
     async fn table_digests(&self) -> Result<Vec<TableDigest>>;
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
+}
+
+/// A framework imported into this installation, with its requirements and mappings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportedFramework {
+    /// The framework.
+    pub framework: safeharbor_domain::catalog::Framework,
+    /// Its requirements.
+    pub requirements: Vec<safeharbor_domain::catalog::Requirement>,
+    /// Its mappings to other frameworks.
+    pub mappings: Vec<safeharbor_domain::catalog::Mapping>,
+}
+
+/// The official text of a citation, imported from an eCFR file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficialText {
+    /// `164.308(a)(1)(ii)(A)`.
+    pub citation: String,
+    /// The framework it belongs to.
+    pub framework_key: String,
+    /// The italic heading, if any.
+    pub heading: Option<String>,
+    /// The paragraph as printed.
+    pub body: String,
+    /// Which file and point in time.
+    pub source: String,
+    /// When imported.
+    pub imported_at: OffsetDateTime,
+}
+
+/// One item of an organization's baseline and whether it is practiced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselineItem {
+    /// Reference of the item in the baseline framework.
+    pub item_ref: String,
+    /// Practiced or not.
+    pub status: safeharbor_domain::catalog::BaselineStatus,
+    /// A note (how, where).
+    pub note: Option<String>,
+}
+
+/// An organization's baseline: the framework it calls its standard practice, and which items it
+/// practices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Baseline {
+    /// The baseline framework's key.
+    pub framework_key: String,
+    /// The items marked.
+    pub items: Vec<BaselineItem>,
+    /// When last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+/// Imported frameworks, official text, baselines.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// Every imported framework, oldest first.
+    async fn imported_frameworks(&self) -> Result<Vec<ImportedFramework>>;
+    /// How many frameworks were imported (a generation number for caches).
+    async fn imported_count(&self) -> Result<i64>;
+    /// Stores an imported framework. `Conflict` if that key and version exist.
+    async fn insert_imported_framework(
+        &self,
+        f: &ImportedFramework,
+        audit: &NewAuditEvent,
+    ) -> Result<()>;
+    /// Stores (or replaces) official texts, in one transaction.
+    async fn upsert_official_texts(
+        &self,
+        texts: &[OfficialText],
+        audit: &NewAuditEvent,
+    ) -> Result<()>;
+    /// The official text of a citation.
+    async fn official_text(&self, citation: &str) -> Result<Option<OfficialText>>;
+    /// The scoped organization's baseline.
+    async fn get_baseline(&self, scope: &TenantScope) -> Result<Option<Baseline>>;
+    /// Replaces the scoped organization's baseline.
+    async fn put_baseline(
+        &self,
+        scope: &TenantScope,
+        b: &Baseline,
+        audit: &NewAuditEvent,
+    ) -> Result<()>;
 }

@@ -5,6 +5,7 @@
 //! is a valid one ("parse, don't validate").
 
 pub mod audit;
+pub mod catalog;
 pub mod ids;
 pub mod org;
 pub mod page;

@@ -57,7 +57,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let backend = open_backend(&cfg).await?;
-    let app = build_app(&backend, system_clock(), &cfg);
+    let app = build_app(&backend, system_clock(), &cfg)?;
     let op = Caller::local_operator();
     let result = dispatch(cli.command, &cfg, &app, &op).await;
     backend.close().await;

@@ -71,9 +71,9 @@ pub async fn open_backend(cfg: &Config) -> anyhow::Result<Backend> {
     Backend::open(cfg.database_url.expose_secret()).await
 }
 
-/// Builds the application core over a backend.
-pub fn build_app(backend: &Backend, clock: Arc<dyn Clock>, cfg: &Config) -> App {
-    App::new(backend.store(), clock, cfg.settings())
+/// Builds the application core over a backend (loading and validating the catalog).
+pub fn build_app(backend: &Backend, clock: Arc<dyn Clock>, cfg: &Config) -> anyhow::Result<App> {
+    App::new(backend.store(), clock, cfg.settings()).map_err(anyhow::Error::from)
 }
 
 /// The real clock, for the binary.

@@ -180,7 +180,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let db = fresh_db().await;
     let clock = Arc::new(FakeClock::new(START));
-    let app = App::new(db.backend.store(), clock.clone(), settings);
+    let app = App::new(db.backend.store(), clock.clone(), settings).expect("app");
     let seed = seed(&app).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

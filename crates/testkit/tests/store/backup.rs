@@ -46,7 +46,8 @@ async fn a_backup_restores_to_an_identical_database() {
                 target.backend.store(),
                 app.clock.clone(),
                 safeharbor_core::Settings::default()
-            ),
+            )
+            .unwrap(),
             |_| {}
         )
         .await
