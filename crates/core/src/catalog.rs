@@ -391,3 +391,185 @@ pub async fn import_ecfr(
         citations: texts.len(),
     })
 }
+
+/// Imports an organization's own control list (CSV with `id`, `title`, optional `parent`,
+/// `description` and `maps_to`) as a baseline framework. `maps_to` lists requirements of other
+/// frameworks, `framework:ref` separated by `;` (e.g. `nist-csf-2.0:PR.AA-01;
+/// hipaa-security:164.312(d)`), which is how the gap view finds equivalents. The list's content
+/// stays in this installation; nothing of it is shipped.
+pub async fn import_baseline(
+    app: &App,
+    caller: &Caller,
+    file_name: &str,
+    csv_text: &str,
+    key: &str,
+    title: &str,
+    version: &str,
+) -> Result<Framework> {
+    let provider_scope = if matches!(caller.credential(), Credential::LocalOperator) {
+        None
+    } else {
+        Some(authz::provider_admin_scope(app, caller).await?)
+    };
+    let key = safeharbor_domain::org::Slug::parse(key)
+        .map_err(|_| {
+            Error::invalid(
+                "key",
+                "must be 2-63 lowercase letters, digits and hyphens, starting with a letter",
+            )
+        })?
+        .to_string();
+    let title = safeharbor_domain::text::required_line("title", title, 200)?;
+    let version = safeharbor_domain::text::required_line("version", version, 50)?;
+    let c = app.catalog().await?;
+    if let Some(existing) = c.framework(&key) {
+        if existing.shipped {
+            return Err(Error::conflict(
+                "key",
+                format!("{key} is a framework Safeharbor ships; choose another key"),
+            ));
+        }
+        if existing.version == version {
+            return Err(Error::conflict(
+                "version",
+                format!(
+                    "{key} version {version} is already imported; give the new list a new version"
+                ),
+            ));
+        }
+    }
+    let (requirements, mappings) = parse_baseline_csv(&c, file_name, csv_text, &key)?;
+    let framework = Framework {
+        key: key.clone(),
+        version,
+        title,
+        kind: FrameworkKind::Baseline,
+        publisher: String::new(),
+        source: format!("imported from {file_name}"),
+        status: "imported baseline".into(),
+        description: String::new(),
+        shipped: false,
+    };
+    let f = ImportedFramework {
+        framework,
+        requirements,
+        mappings,
+    };
+    c.with_imports(vec![(
+        f.framework.clone(),
+        f.requirements.clone(),
+        f.mappings.clone(),
+    )])
+    .map_err(catalog_error)?;
+    let event = caller.event(
+        app.now(),
+        provider_scope.map(|s| s.org_id()),
+        "catalog.import",
+        "framework",
+        Some(key.clone()),
+        format!(
+            "baseline {key} version {} imported from {file_name} ({} items, {} mappings)",
+            f.framework.version,
+            f.requirements.len(),
+            f.mappings.len()
+        ),
+    );
+    app.store.insert_imported_framework(&f, &event).await?;
+    Ok(f.framework)
+}
+
+fn parse_baseline_csv(
+    c: &Catalog,
+    file: &str,
+    text: &str,
+    key: &str,
+) -> Result<(Vec<Requirement>, Vec<Mapping>)> {
+    use safeharbor_domain::catalog::{Relation, RequirementKind};
+    let bad = |line: u64, msg: String| Error::invalid("file", format!("{file} line {line}: {msg}"));
+    let mut r = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = r
+        .headers()
+        .map_err(|e| bad(1, e.to_string()))?
+        .iter()
+        .map(str::to_lowercase)
+        .collect();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(id_col), Some(title_col)) = (col("id"), col("title")) else {
+        return Err(bad(
+            1,
+            "needs the columns id and title (and optionally parent, description, maps_to)".into(),
+        ));
+    };
+    let (parent_col, desc_col, maps_col) = (col("parent"), col("description"), col("maps_to"));
+    let mut reqs = Vec::new();
+    let mut maps = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    for (i, rec) in r.records().enumerate() {
+        let line = u64::try_from(i).unwrap_or(0) + 2;
+        let rec = rec.map_err(|e| bad(line, e.to_string()))?;
+        let field = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").trim().to_owned();
+        let id = field(Some(id_col));
+        let title = field(Some(title_col));
+        if id.is_empty() || title.is_empty() {
+            return Err(bad(line, "id and title are required".into()));
+        }
+        if !ids.insert(id.clone()) {
+            return Err(bad(line, format!("id {id} appears twice")));
+        }
+        for target in field(maps_col)
+            .split(';')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let Some((fw, reference)) = target.split_once(':') else {
+                return Err(bad(
+                    line,
+                    format!("maps_to entry {target} must be framework:ref"),
+                ));
+            };
+            if c.requirement(fw.trim(), reference.trim()).is_none() {
+                return Err(bad(
+                    line,
+                    format!("maps_to entry {target} names no requirement of the catalog"),
+                ));
+            }
+            maps.push(Mapping {
+                from: ReqKey::new(key, &id),
+                to: ReqKey::new(fw.trim(), reference.trim()),
+                relation: Relation::Related,
+                source: format!("{file} (your mapping)"),
+            });
+        }
+        reqs.push(Requirement {
+            framework: key.to_owned(),
+            reference: id,
+            title,
+            kind: RequirementKind::Control,
+            designation: None,
+            family: None,
+            parent: Some(field(parent_col)).filter(|p| !p.is_empty()),
+            summary: Some(field(desc_col)).filter(|d| !d.is_empty()),
+            guidance: None,
+            questions: Vec::new(),
+            cites: None,
+            withdrawn: false,
+            order: u32::try_from(i).unwrap_or(0),
+        });
+    }
+    if reqs.is_empty() {
+        return Err(bad(2, "the list is empty".into()));
+    }
+    for (i, r) in reqs.iter().enumerate() {
+        if let Some(p) = &r.parent
+            && !ids.contains(p)
+        {
+            return Err(bad(
+                u64::try_from(i).unwrap_or(0) + 2,
+                format!("parent {p} is not an id of this list"),
+            ));
+        }
+    }
+    Ok((reqs, maps))
+}

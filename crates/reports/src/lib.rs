@@ -2,4 +2,7 @@
 //! features that need them land.
 
 pub mod audit;
+pub mod catalog;
 pub mod csv;
+pub mod gap;
+pub mod pdf;

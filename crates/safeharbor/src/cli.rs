@@ -130,6 +130,12 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The regulatory catalog: list, show, export, import.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Reports (PDF or CSV).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Print the OpenAPI document of the REST API.
     Openapi,
 }
@@ -189,6 +195,86 @@ pub enum TokenCommand {
         /// A name to recognise the token by.
         #[arg(long, default_value = "CLI token")]
         name: String,
+    },
+}
+
+/// Catalog commands.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// List the frameworks (shipped and imported).
+    List,
+    /// Show a framework's requirements, or one requirement.
+    Show {
+        /// Framework key, e.g. hipaa-security.
+        #[arg(long)]
+        framework: String,
+        /// One requirement's reference, e.g. "164.308(a)(1)(ii)(A)".
+        #[arg(long = "ref", value_name = "REF")]
+        reference: Option<String>,
+    },
+    /// Export a framework as OSCAL 1.2.1, JSON or CSV.
+    Export {
+        /// Framework key.
+        #[arg(long)]
+        framework: String,
+        /// oscal, json or csv.
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Store the official text of an eCFR XML file (45 CFR 164 Subpart C or D).
+    ImportEcfr {
+        /// The eCFR XML file.
+        file: PathBuf,
+    },
+    /// Import an OSCAL catalog (JSON) as a framework.
+    ImportOscal {
+        /// The OSCAL catalog file.
+        file: PathBuf,
+        /// Framework key (default: derived from the catalog's title).
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Import your own control list (CSV: id,title[,parent][,maps_to]) as a baseline framework.
+    ImportBaseline {
+        /// The CSV file.
+        file: PathBuf,
+        /// Framework key, e.g. acme-msp-controls.
+        #[arg(long)]
+        key: String,
+        /// Display title.
+        #[arg(long)]
+        title: String,
+        /// Version of the list (a new version replaces the old in views).
+        #[arg(long)]
+        version: String,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// OSCAL 1.2.1 catalog (JSON).
+    Oscal,
+    /// `{"framework": {...}, "requirements": [...]}`.
+    Json,
+    /// One row per requirement.
+    Csv,
+}
+
+/// Report commands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The gap view: HIPAA against the organization's baseline (PDF, or CSV by extension).
+    Gap {
+        /// Organization slug.
+        #[arg(long, value_name = "SLUG")]
+        org: String,
+        /// Output file (.pdf or .csv).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 

@@ -14,7 +14,7 @@ use safeharbor_domain::page::PageRequest;
 use safeharbor_domain::user::Role;
 use tokio::net::TcpListener;
 
-use crate::cli::{AuditCommand, Cli, Command, TokenCommand, UserCommand};
+use crate::cli::{AuditCommand, Cli, Command, ReportCommand, TokenCommand, UserCommand};
 use crate::config::Config;
 use crate::{build_app, demo, open_backend, system_clock, telemetry, web_config};
 
@@ -173,6 +173,10 @@ async fn dispatch(cmd: Command, cfg: &Config, app: &App, op: &Caller) -> anyhow:
                     );
                 }
             }
+        }
+        Command::Catalog(c) => crate::catalog_cmd::run(app, op, c).await?,
+        Command::Report(ReportCommand::Gap { org, out }) => {
+            crate::catalog_cmd::gap_report(app, op, &org, &out).await?;
         }
         Command::Openapi => println!("{}", safeharbor_web::api::openapi_pretty()),
     }

@@ -1,6 +1,7 @@
 //! The `safeharbor` binary's library: configuration, wiring, commands, demo data. The binary
 //! itself (`main.rs`) only parses the command line and calls in here; tests call in here too.
 
+pub mod catalog_cmd;
 pub mod cli;
 pub mod commands;
 pub mod config;

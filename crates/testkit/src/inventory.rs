@@ -15,6 +15,8 @@ pub enum Reach {
     Installation,
     /// No tenant data (health, OpenAPI, signing in).
     Public,
+    /// Reference data every signed-in user may read (the regulatory catalog).
+    Shared,
 }
 
 /// One route, as the matrix exercises it.
@@ -41,7 +43,7 @@ fn case(method: Method, path: &'static str, reach: Reach, body: Option<Value>) -
 
 /// Every JSON API route.
 pub fn api_routes() -> Vec<RouteCase> {
-    use Reach::{Installation, Org, OwnUser, Public};
+    use Reach::{Installation, Org, OwnUser, Public, Shared};
     vec![
         case(
             Method::POST,
@@ -157,6 +159,31 @@ pub fn api_routes() -> Vec<RouteCase> {
         ),
         case(Method::GET, "/api/v1/orgs/{slug}/audit-events", Org, None),
         case(Method::GET, "/api/v1/audit-events", Installation, None),
+        case(Method::GET, "/api/v1/frameworks", Shared, None),
+        case(Method::GET, "/api/v1/frameworks/{key}", Shared, None),
+        case(Method::GET, "/api/v1/frameworks/{key}/export", Shared, None),
+        case(
+            Method::GET,
+            "/api/v1/frameworks/{key}/requirements/{ref}",
+            Shared,
+            None,
+        ),
+        case(Method::GET, "/api/v1/requirements", Shared, None),
+        case(
+            Method::POST,
+            "/api/v1/frameworks/import/oscal",
+            Installation,
+            Some(json!({"catalog": {}})),
+        ),
+        case(Method::GET, "/api/v1/orgs/{slug}/baseline", Org, None),
+        case(
+            Method::PUT,
+            "/api/v1/orgs/{slug}/baseline",
+            Org,
+            Some(json!({"framework": "nist-csf-2.0", "items": []})),
+        ),
+        case(Method::GET, "/api/v1/orgs/{slug}/gap", Org, None),
+        case(Method::GET, "/api/v1/orgs/{slug}/gap/export", Org, None),
     ]
 }
 
@@ -189,7 +216,7 @@ const fn page(method: &'static str, path: &'static str, reach: Reach) -> PageCas
 
 /// Every web page route.
 pub fn page_routes() -> Vec<PageCase> {
-    use Reach::{Installation, Org, OwnUser, Public};
+    use Reach::{Installation, Org, OwnUser, Public, Shared};
     vec![
         page("GET", "/static/{*path}", Public),
         page("GET", "/login", Public),
@@ -205,6 +232,9 @@ pub fn page_routes() -> Vec<PageCase> {
         page("POST", "/orgs", Installation),
         page("GET", "/audit", Installation),
         page("GET", "/audit.csv", Installation),
+        page("GET", "/catalog", Shared),
+        page("GET", "/catalog/{key}", Shared),
+        page("GET", "/catalog/{key}/r/{ref}", Shared),
         page("GET", "/account", OwnUser),
         page("POST", "/account/password", OwnUser),
         page("GET", "/account/mfa", OwnUser),
@@ -231,6 +261,11 @@ pub fn page_routes() -> Vec<PageCase> {
         page("POST", "/orgs/{slug}/members/{id}", Org),
         page("POST", "/orgs/{slug}/members/{id}/revoke", Org),
         page("POST", "/orgs/{slug}/members/{id}/reinvite", Org),
+        page("GET", "/orgs/{slug}/gap", Org),
+        page("GET", "/orgs/{slug}/gap.csv", Org),
+        page("GET", "/orgs/{slug}/gap.pdf", Org),
+        page("GET", "/orgs/{slug}/baseline", Org),
+        page("POST", "/orgs/{slug}/baseline", Org),
         page("GET", "/orgs/{slug}/audit", Org),
         page("GET", "/orgs/{slug}/audit.csv", Org),
     ]

@@ -187,7 +187,9 @@ async fn no_route_answers_garbage_with_a_server_error() {
             .path
             .replace("{slug}", "alpha-clinic")
             .replace("{id}", &app.seed.alpha_location)
-            .replace("{token}", "shi_unknown");
+            .replace("{token}", "shi_unknown")
+            .replace("{key}", "hipaa-security")
+            .replace("{ref}", "164.308(a)(1)(i)");
         for body in garbage {
             let res = app
                 .http

@@ -141,7 +141,7 @@ async fn assert_hidden(app: &TestApp, intruder: &str, slug: &str, admin: &str, v
                     || (intruder == "pstaff" && r.status == StatusCode::FORBIDDEN);
                 assert!(refused, "{intruder} -> {} {path}: {}", case.method, r.text);
             }
-            Reach::OwnUser | Reach::Public => {}
+            Reach::OwnUser | Reach::Public | Reach::Shared => {}
         }
     }
     // Nothing changed for the victim.

@@ -3,6 +3,8 @@
 //! documented.
 
 pub mod audit;
+pub mod catalog;
+pub mod gap;
 pub mod health;
 pub mod locations;
 pub mod me;
@@ -19,7 +21,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::AppState;
@@ -44,6 +46,8 @@ use crate::error::{ErrorBody, ErrorDetail};
         (name = "locations", description = "Sites of an organization"),
         (name = "members", description = "People and their roles in an organization"),
         (name = "audit", description = "The tamper-evident audit trail"),
+        (name = "catalog", description = "Frameworks, requirements and crosswalks"),
+        (name = "gap", description = "HIPAA against the organization's own baseline"),
     )
 )]
 struct ApiDoc;
@@ -93,6 +97,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(members::accept_invitation))
         .routes(routes!(audit::list_for_org))
         .routes(routes!(audit::list_all))
+        .routes(routes!(catalog::list))
+        .routes(routes!(catalog::get))
+        .routes(routes!(catalog::export))
+        .routes(routes!(catalog::requirement))
+        .routes(routes!(catalog::search))
+        .routes(
+            routes!(catalog::import_oscal)
+                .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+        )
+        .routes(routes!(gap::get_baseline, gap::put_baseline))
+        .routes(routes!(gap::view))
+        .routes(routes!(gap::export))
 }
 
 /// The OpenAPI 3.1 document of the API.

@@ -53,6 +53,10 @@ pub enum Section {
     OrgAudit,
     /// Its settings.
     Settings,
+    /// The regulatory catalog.
+    Catalog,
+    /// Its gap view.
+    Gap,
 }
 
 /// The frame of every signed-in page.
@@ -111,6 +115,11 @@ impl Chrome {
             ));
         }
         nav.push(item(
+            "Regulatory catalog",
+            "/catalog",
+            section == Section::Catalog,
+        ));
+        nav.push(item(
             "Your account",
             "/account",
             section == Section::Account,
@@ -130,6 +139,7 @@ impl Chrome {
                         format!("{base}/members"),
                         section == Section::Members,
                     ),
+                    item("Gap view", format!("{base}/gap"), section == Section::Gap),
                     item(
                         "Audit trail",
                         format!("{base}/audit"),

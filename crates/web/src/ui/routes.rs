@@ -6,7 +6,7 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use super::{account, assets, audit, auth, home, locations, members, org};
+use super::{account, assets, audit, auth, catalog, gap, home, locations, members, org};
 use crate::AppState;
 
 /// One page route.
@@ -71,6 +71,9 @@ pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
     .post("/orgs", home::create_client)
     .get("/audit", audit::all)
     .get("/audit.csv", audit::all_csv)
+    .get("/catalog", catalog::index)
+    .get("/catalog/{key}", catalog::framework)
+    .get("/catalog/{key}/r/{ref}", catalog::requirement)
     .get("/account", account::show)
     .post("/account/password", account::change_password)
     .get("/account/mfa", account::mfa)
@@ -97,6 +100,11 @@ pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
     .post("/orgs/{slug}/members/{id}", members::change_role)
     .post("/orgs/{slug}/members/{id}/revoke", members::revoke)
     .post("/orgs/{slug}/members/{id}/reinvite", members::reinvite)
+    .get("/orgs/{slug}/gap", gap::view)
+    .get("/orgs/{slug}/gap.csv", gap::csv)
+    .get("/orgs/{slug}/gap.pdf", gap::pdf)
+    .get("/orgs/{slug}/baseline", gap::form)
+    .post("/orgs/{slug}/baseline", gap::save)
     .get("/orgs/{slug}/audit", audit::for_org)
     .get("/orgs/{slug}/audit.csv", audit::for_org_csv);
     (r.router, r.routes)
