@@ -176,6 +176,13 @@ impl Catalog {
             mappings: self.mappings.clone(),
         };
         for (f, reqs, maps) in imports {
+            // A new version of an imported framework replaces the old one.
+            if b.frameworks.iter().any(|x| x.key == f.key && !x.shipped) {
+                b.frameworks.retain(|x| x.key != f.key);
+                b.requirements.retain(|r| r.framework != f.key);
+                b.mappings
+                    .retain(|m| m.from.framework != f.key && m.to.framework != f.key);
+            }
             b.frameworks.push(f);
             b.requirements.extend(reqs);
             b.mappings.extend(maps);

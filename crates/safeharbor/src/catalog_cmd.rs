@@ -97,7 +97,7 @@ pub async fn run(app: &App, op: &Caller, cmd: CatalogCommand) -> anyhow::Result<
             file,
             key,
             title,
-            version,
+            list_version,
         } => {
             let f = catalog::import_baseline(
                 app,
@@ -106,7 +106,7 @@ pub async fn run(app: &App, op: &Caller, cmd: CatalogCommand) -> anyhow::Result<
                 &read(&file)?,
                 &key,
                 &title,
-                &version,
+                &list_version,
             )
             .await?;
             println!("Imported baseline {} version {}.", f.key, f.version);
@@ -166,6 +166,9 @@ async fn show(
     }
     if let Some(g) = &q.guidance {
         println!("\nGuidance: {g}");
+    }
+    if let Some(t) = &v.official_text {
+        println!("\nOfficial text ({}):\n{}", t.source, t.body);
     }
     for m in &v.maps_to {
         println!(

@@ -248,8 +248,8 @@ pub enum CatalogCommand {
         #[arg(long)]
         title: String,
         /// Version of the list (a new version replaces the old in views).
-        #[arg(long)]
-        version: String,
+        #[arg(long = "list-version", value_name = "VERSION")]
+        list_version: String,
     },
 }
 

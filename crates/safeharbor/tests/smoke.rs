@@ -348,3 +348,235 @@ fn usage_errors_exit_2_and_every_command_has_help() {
         assert!(text(&o).contains("Usage"), "{cmd:?}");
     }
 }
+
+fn shared(name: &str) -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/regulatory/").to_owned() + name
+}
+
+#[test]
+fn the_catalog_commands_export_import_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(
+        code(&run(
+            d,
+            &[
+                "init",
+                "--provider-name",
+                "Acme IT",
+                "--provider-slug",
+                "acme-it"
+            ],
+            None
+        )),
+        0
+    );
+    let o = run(d, &["catalog", "list"], None);
+    assert!(
+        text(&o).contains("hipaa-security") && text(&o).contains("proposed"),
+        "{}",
+        text(&o)
+    );
+
+    let json_out = d.join("hipaa.json");
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "export",
+            "--framework",
+            "hipaa-security",
+            "--format",
+            "json",
+            "--out",
+            json_out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    assert_eq!(doc["framework"]["key"], "hipaa-security");
+    assert!(
+        doc["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["ref"].is_string() && r["kind"].is_string())
+    );
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "export",
+            "--framework",
+            "nist-csf-2.0",
+            "--format",
+            "csv",
+        ],
+        None,
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("ref,title,kind"));
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "export",
+            "--framework",
+            "nope",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 1);
+
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "import-ecfr",
+            &shared("ecfr-title45-part164-subpartC-2026-07-01.xml"),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "show",
+            "--framework",
+            "hipaa-security",
+            "--ref",
+            "164.312(a)(2)(iii)",
+        ],
+        None,
+    );
+    let shown = text(&o);
+    assert!(
+        shown.contains("Automatic logoff")
+            && shown.contains("Official text")
+            && shown.contains("Implement electronic procedures that terminate"),
+        "{shown}"
+    );
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "import-ecfr",
+            &shared("ecfr-title45-part164-subpartE-2026-07-01.xml"),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2, "Subpart E is refused: {}", text(&o));
+    assert!(text(&o).contains("Subpart E"));
+    let bad = d.join("bad.xml");
+    std::fs::write(&bad, "<DIV6><DIV8></DIV6>").unwrap();
+    let o = run(d, &["catalog", "import-ecfr", bad.to_str().unwrap()], None);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("bad.xml"));
+
+    let moderate =
+        shared("NIST_SP-800-53_rev5_MODERATE-baseline-resolved-profile_catalog-min.json");
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "import-oscal",
+            &moderate,
+            "--key",
+            "sp800-53-moderate",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "import-oscal",
+            &moderate,
+            "--key",
+            "sp800-53-moderate",
+        ],
+        None,
+    );
+    assert_eq!(
+        code(&o),
+        1,
+        "the same version twice is refused: {}",
+        text(&o)
+    );
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "import-oscal",
+            &shared("oscal-compass-hipaa-sp800-66r2-catalog.json"),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+
+    let list = d.join("controls.csv");
+    std::fs::write(&list, "id,title,maps_to\nMSP-1,Quarterly access reviews,nist-csf-2.0:PR.AA-05\nMSP-2,Encrypted backups,hipaa-security:164.308(a)(7)(ii)(A)\n").unwrap();
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "import-baseline",
+            list.to_str().unwrap(),
+            "--key",
+            "acme-controls",
+            "--title",
+            "Acme controls",
+            "--list-version",
+            "2026.1",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    std::fs::write(
+        &list,
+        "id,title,maps_to\nMSP-1,Quarterly access reviews,nist-csf-2.0:ZZ-99\n",
+    )
+    .unwrap();
+    let o = run(
+        d,
+        &[
+            "catalog",
+            "import-baseline",
+            list.to_str().unwrap(),
+            "--key",
+            "acme-controls",
+            "--title",
+            "Acme controls",
+            "--list-version",
+            "2026.2",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(
+        text(&o).contains("line 2"),
+        "the error names the line: {}",
+        text(&o)
+    );
+
+    let pdf = d.join("gap.pdf");
+    let o = run(
+        d,
+        &[
+            "report",
+            "gap",
+            "--org",
+            "acme-it",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+}

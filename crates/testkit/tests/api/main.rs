@@ -9,6 +9,7 @@
 mod audit;
 mod auth;
 mod bad_input;
+mod catalog;
 mod cross_tenant;
 mod http;
 mod members;
