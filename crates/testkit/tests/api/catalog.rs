@@ -317,7 +317,7 @@ async fn the_gap_view_answers_for_every_requirement_and_follows_the_baseline() {
         .count();
     assert_eq!(
         specific,
-        g.json["counts"]["hipaa_specific"].as_u64().unwrap() as usize
+        usize::try_from(g.json["counts"]["hipaa_specific"].as_u64().unwrap()).unwrap()
     );
 
     // The MSP marks what it practices; its clients inherit it.
