@@ -79,8 +79,27 @@ test("a new user walks the product and is logged off when idle", async () => {
     await shot(page, "07-audit");
     await assertAccessible(page, "audit trail");
 
+    // The catalog: search a citation's words, open the requirement with its mappings.
+    await page.getByRole("link", { name: "Regulatory catalog" }).click();
+    await page.getByLabel("Citation or words").fill("automatic logoff");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("link", { name: "164.312(a)(2)(iii)" }).click();
+    await page.getByRole("heading", { level: 1, name: /Automatic logoff/ }).waitFor();
+    await page.getByText("Addressable does not mean optional").waitFor();
+    await page.getByRole("heading", { name: "Maps to" }).waitFor();
+    await shot(page, "16-requirement");
+    await assertAccessible(page, "requirement page");
+
+    // The gap view of a client, with the MSP's baseline.
+    await page.goto(`${BASE}/orgs/lakeside-family-medicine/gap`);
+    await page.getByRole("heading", { level: 1, name: "Gap view" }).waitFor();
+    await page.getByText("as set by Harborview Managed IT").waitFor();
+    assert.ok(await page.getByRole("cell", { name: "Covered", exact: true }).count() > 0, "some requirements are covered by the demo baseline");
+    await shot(page, "17-gap-view");
+    await assertAccessible(page, "gap view");
+
     // The other main pages, for the reviewer's screenshots.
-    for (const [path, name] of [["/orgs/lakeside-family-medicine/settings", "08-settings"], ["/audit", "09-audit-all"], ["/account", "10-account"], ["/account/tokens", "11-tokens"], ["/orgs/new", "12-new-client"], ["/orgs/harborview-it", "13-provider-program"]]) {
+    for (const [path, name] of [["/orgs/lakeside-family-medicine/settings", "08-settings"], ["/audit", "09-audit-all"], ["/account", "10-account"], ["/account/tokens", "11-tokens"], ["/orgs/new", "12-new-client"], ["/orgs/harborview-it", "13-provider-program"], ["/catalog/hipaa-security", "18-framework"], ["/orgs/harborview-it/baseline", "19-baseline"]]) {
       await page.goto(`${BASE}${path}`);
       await page.locator("h1").first().waitFor();
       await shot(page, name);

@@ -264,7 +264,19 @@ fn equivalents(c: &Catalog, h: &ReqKey, baseline: &str) -> BTreeSet<String> {
             }
         }
     }
-    out.retain(|r| c.requirement(baseline, r).is_some_and(|x| !x.withdrawn));
+    // Only items that can be marked count: a CSF category reached through a 1.1 to 2.0 link is
+    // covered by its subcategories, which are listed in their own right.
+    out.retain(|r| {
+        c.requirement(baseline, r).is_some_and(|x| {
+            !x.withdrawn
+                && matches!(
+                    x.kind,
+                    RequirementKind::Subcategory
+                        | RequirementKind::Control
+                        | RequirementKind::Enhancement
+                )
+        })
+    });
     out
 }
 

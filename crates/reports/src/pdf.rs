@@ -145,11 +145,9 @@ fn coverage_color(c: Coverage) -> &'static str {
 
 /// The gap view as a PDF.
 pub fn gap_pdf(report: &GapReport, now: OffsetDateTime) -> Result<Vec<u8>, PdfError> {
-    let list = |v: &[(String, String)]| {
-        v.iter()
-            .map(|(r, t)| format!("{r} {t}"))
-            .collect::<Vec<_>>()
-    };
+    // Identifiers only: the titles are one click away in the catalog and would make the PDF
+    // many times longer.
+    let list = |v: &[(String, String)]| v.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>();
     let data = json!({
         "org": report.org.name,
         "baseline": report.baseline.title,

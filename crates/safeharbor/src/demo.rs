@@ -3,9 +3,11 @@
 //! so every row has its audit event.
 
 use anyhow::Context;
+use safeharbor_core::gap::{self, Mark};
 use safeharbor_core::members::{self, AddMember};
 use safeharbor_core::orgs::{self, CreateClient};
 use safeharbor_core::{App, Caller, install, locations};
+use safeharbor_domain::catalog::BaselineStatus;
 use safeharbor_domain::org::{LocationKind, NewLocation, OrgKind};
 use safeharbor_domain::user::Role;
 use time::Duration;
@@ -107,6 +109,18 @@ const CLIENTS: [(&str, &str, &[DemoLocation]); 3] = [
     ),
 ];
 
+/// CSF 2.0 subcategories the demo MSP practices for every client.
+const DEMO_PRACTICED: [&str; 30] = [
+    "GV.OC-03", "GV.PO-01", "GV.RR-02", "ID.AM-01", "ID.AM-02", "ID.AM-03", "ID.AM-08", "ID.RA-01",
+    "ID.RA-03", "PR.AA-01", "PR.AA-02", "PR.AA-03", "PR.AA-05", "PR.AT-01", "PR.DS-01", "PR.DS-02",
+    "PR.DS-11", "PR.PS-01", "PR.PS-02", "PR.PS-03", "PR.PS-04", "PR.IR-01", "PR.IR-02", "DE.CM-01",
+    "DE.CM-03", "DE.CM-06", "DE.CM-09", "RS.MA-01", "RC.RP-01", "RC.RP-03",
+];
+/// ... and those it practices in part.
+const DEMO_PARTIAL: [&str; 6] = [
+    "GV.SC-01", "ID.RA-05", "PR.AA-06", "PR.DS-10", "DE.AE-02", "RS.CO-02",
+];
+
 /// Seeds an empty installation with the demo provider, `clients` client practices (the three
 /// named ones first, then numbered ones) and the demo accounts.
 pub async fn seed(app: &App, clients: u32) -> anyhow::Result<()> {
@@ -183,6 +197,23 @@ pub async fn seed(app: &App, clients: u32) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("creating the demo user {email}"))?;
     }
+    // The MSP's standard practice: what it does for everyone, marked against NIST CSF 2.0.
+    let marks = DEMO_PRACTICED
+        .iter()
+        .map(|r| Mark {
+            item_ref: (*r).to_owned(),
+            status: BaselineStatus::Practiced,
+            note: None,
+        })
+        .chain(DEMO_PARTIAL.iter().map(|r| Mark {
+            item_ref: (*r).to_owned(),
+            status: BaselineStatus::Partial,
+            note: Some("in progress".into()),
+        }))
+        .collect();
+    gap::set_baseline(app, &op, "harborview-it", gap::DEFAULT_BASELINE, marks)
+        .await
+        .context("seeding the demo baseline")?;
     // The staff member works two of the clients.
     for slug in slugs.iter().take(2) {
         members::add(
