@@ -5,6 +5,7 @@ pub(crate) mod catalog;
 pub(crate) mod json_rows;
 pub(crate) mod locations;
 pub(crate) mod orgs;
+pub(crate) mod risk;
 pub(crate) mod rows;
 pub(crate) mod sessions;
 pub(crate) mod users;

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use safeharbor_core::authz::{OrgVisibility, TenantScope};
 use safeharbor_core::ports::{OrgFilter, OrgListItem, OrgStore};
 use safeharbor_core::{Error, Result};
-use safeharbor_domain::audit::{NewAuditEvent, micros};
+use safeharbor_domain::audit::{NewAuditEvent, from_micros, micros};
 use safeharbor_domain::ids::OrgId;
 use safeharbor_domain::org::{OrgKind, Organization, Slug};
 use safeharbor_domain::page::{Cursor, Page, PageRequest, like_pattern};
@@ -127,7 +127,8 @@ impl OrgStore for crate::Backend {
     ) -> Result<Page<OrgListItem>> {
         let mut rows = JsonRows::new(
             "id_text, kind, hipaa_role, slug, name, require_mfa, created_at, updated_at, \
-             archived_at, location_count, member_count",
+             archived_at, location_count, member_count, sra_finalized_at, sra_invalidated_at, \
+             overdue_tasks",
             "name_key, org_id",
         );
         let q = rows.q();
@@ -138,9 +139,13 @@ impl OrgStore for crate::Backend {
         q.push(
             "o.org_id, kind, hipaa_role, slug, name, name_key, require_mfa, created_at, updated_at, archived_at, \
              (SELECT COUNT(*) FROM location l WHERE l.org_id = o.org_id AND l.archived_at IS NULL) AS location_count, \
-             (SELECT COUNT(*) FROM membership m WHERE m.org_id = o.org_id AND m.archived_at IS NULL) AS member_count \
-             FROM organization o WHERE 1 = 1",
+             (SELECT COUNT(*) FROM membership m WHERE m.org_id = o.org_id AND m.archived_at IS NULL) AS member_count, \
+             (SELECT MAX(a.finalized_at) FROM assessment a WHERE a.org_id = o.org_id AND a.status = 'final') AS sra_finalized_at, \
+             o.sra_invalidated_at, ",
         );
+        q.push("(SELECT COUNT(*) FROM task t WHERE t.org_id = o.org_id AND t.status = 'open' AND t.due_date < ")
+            .push_bind(f.as_of.map_or_else(String::new, |d| d.to_string()))
+            .push(") AS overdue_tasks FROM organization o WHERE 1 = 1");
         if let OrgVisibility::Only(ids) = visible {
             if ids.is_empty() {
                 return Ok(Page {
@@ -240,6 +245,9 @@ struct OrgJson(
     Option<i64>,
     i64,
     i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
 );
 
 impl OrgJson {
@@ -261,6 +269,9 @@ impl OrgJson {
             org,
             location_count: self.9,
             member_count: self.10,
+            sra_finalized_at: self.11.map(from_micros),
+            sra_invalidated_at: self.12.map(from_micros),
+            overdue_tasks: self.13,
         })
     }
 }

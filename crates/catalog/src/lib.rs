@@ -7,6 +7,7 @@ pub mod breach;
 pub mod ecfr;
 mod files;
 pub mod oscal;
+pub mod threats;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -4,11 +4,13 @@
 //! and validated input; it checks access through [`authz`], applies the domain rules, and makes
 //! one store call that writes the change and its audit event in one transaction.
 
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod catalog;
 pub mod clock;
+pub mod controls;
 pub mod error;
 pub mod gap;
 pub mod install;
@@ -17,6 +19,10 @@ pub mod locations;
 pub mod members;
 pub mod orgs;
 pub mod ports;
+mod ports_risk;
+pub mod risks;
+pub mod sra;
+pub mod tasks;
 
 use std::sync::Arc;
 
@@ -48,6 +54,8 @@ pub struct Settings {
     pub token_default_days: i64,
     /// Longest lifetime of an API token.
     pub token_max_days: i64,
+    /// Where the 5x5 risk matrix changes level.
+    pub risk_thresholds: safeharbor_domain::risk::RiskThresholds,
 }
 
 impl Default for Settings {
@@ -61,6 +69,7 @@ impl Default for Settings {
             lock_duration: Duration::minutes(15),
             token_default_days: 90,
             token_max_days: 366,
+            risk_thresholds: safeharbor_domain::risk::RiskThresholds::default(),
         }
     }
 }

@@ -19,10 +19,18 @@ use time::OffsetDateTime;
 
 use crate::authz::{OrgVisibility, TenantScope};
 use crate::error::Result;
+pub use crate::ports_risk::*;
 
 /// The whole storage port.
 pub trait Store:
-    OrgStore + LocationStore + UserStore + SessionStore + AuditStore + CatalogStore + Maintenance
+    OrgStore
+    + LocationStore
+    + UserStore
+    + SessionStore
+    + AuditStore
+    + CatalogStore
+    + RiskStore
+    + Maintenance
 {
 }
 
@@ -33,6 +41,7 @@ impl<T> Store for T where
         + SessionStore
         + AuditStore
         + CatalogStore
+        + RiskStore
         + Maintenance
 {
 }
@@ -46,6 +55,8 @@ pub struct OrgFilter {
     pub kind: Option<OrgKind>,
     /// Include archived organizations.
     pub include_archived: bool,
+    /// The day overdue tasks are counted on (none: not counted).
+    pub as_of: Option<time::Date>,
 }
 
 /// An organization in a list, with figures for the at-a-glance view.
@@ -57,6 +68,12 @@ pub struct OrgListItem {
     pub location_count: i64,
     /// Its active memberships.
     pub member_count: i64,
+    /// When its latest risk analysis was finalized.
+    pub sra_finalized_at: Option<OffsetDateTime>,
+    /// When an asset change marked significant made the risk analysis out of date.
+    pub sra_invalidated_at: Option<OffsetDateTime>,
+    /// Its open tasks past due on `OrgFilter::as_of`.
+    pub overdue_tasks: i64,
 }
 
 /// Organizations.

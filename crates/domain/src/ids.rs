@@ -114,6 +114,36 @@ id_type!(
     InvitationId,
     "invitation_id"
 );
+id_type!(
+    /// An asset in the inventory.
+    AssetId,
+    "asset_id"
+);
+id_type!(
+    /// A risk in the register.
+    RiskId,
+    "risk_id"
+);
+id_type!(
+    /// A security risk assessment (one per organization and period).
+    AssessmentId,
+    "assessment_id"
+);
+id_type!(
+    /// A task of the risk management plan.
+    TaskId,
+    "task_id"
+);
+id_type!(
+    /// A security control.
+    ControlId,
+    "control_id"
+);
+id_type!(
+    /// A threat an organization added to the library.
+    ThreatId,
+    "threat_id"
+);
 
 #[cfg(test)]
 mod tests {

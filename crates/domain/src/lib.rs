@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod ids;
 pub mod org;
 pub mod page;
+pub mod risk;
 pub mod text;
 pub mod user;
 

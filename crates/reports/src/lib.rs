@@ -6,3 +6,4 @@ pub mod catalog;
 pub mod csv;
 pub mod gap;
 pub mod pdf;
+pub mod sra;

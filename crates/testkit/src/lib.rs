@@ -129,6 +129,23 @@ pub struct Seed {
     /// Users by name: `padmin`, `pstaff` (assigned to alpha), `alpha_admin`, `alpha_member`,
     /// `alpha_auditor`, `beta_admin`.
     pub users: HashMap<&'static str, SeededUser>,
+    /// Risk analysis records of each client, by slug.
+    pub area: HashMap<String, AreaIds>,
+}
+
+/// Ids of one client's seeded risk analysis records.
+#[derive(Debug, Clone)]
+pub struct AreaIds {
+    /// An asset ("<name> EHR").
+    pub asset: String,
+    /// A risk against it.
+    pub risk: String,
+    /// A draft assessment for period 2026.
+    pub assessment: String,
+    /// A task of the plan.
+    pub task: String,
+    /// A control.
+    pub control: String,
 }
 
 impl Seed {
@@ -315,7 +332,15 @@ async fn seed(app: &App) -> Seed {
     )
     .await
     .expect("assign staff");
+    let mut area = HashMap::new();
+    for (name, slug) in [
+        ("Alpha Clinic", "alpha-clinic"),
+        ("Beta Clinic", "beta-clinic"),
+    ] {
+        area.insert(slug.to_owned(), seed_area(app, &op, name, slug).await);
+    }
     Seed {
+        area,
         provider: "test-msp".into(),
         alpha: "alpha-clinic".into(),
         beta: "beta-clinic".into(),
@@ -547,4 +572,71 @@ pub fn between(s: &str, start: &str, end: &str) -> Option<String> {
     let i = s.find(start)? + start.len();
     let j = s[i..].find(end)? + i;
     Some(s[i..j].to_owned())
+}
+
+async fn seed_area(app: &App, op: &Caller, name: &str, slug: &str) -> AreaIds {
+    use safeharbor_core::{assets, controls, risks, sra, tasks};
+    use safeharbor_domain::risk::{AssetInput, RiskInput, RiskStatus};
+    let fields = AssetInput {
+        name: &format!("{name} EHR"),
+        kind: "ehr",
+        ephi_role: "stores",
+        criticality: "critical",
+        ..AssetInput::default()
+    }
+    .parse(None)
+    .expect("asset fields");
+    let asset = assets::create(app, op, slug, fields, false)
+        .await
+        .expect("asset");
+    let risk = risks::create(
+        app,
+        op,
+        slug,
+        Some(asset.id),
+        RiskInput {
+            threat_key: "ransomware",
+            vulnerability: "No offline backup",
+            likelihood: Some(3),
+            impact: Some(5),
+            ..RiskInput::default()
+        },
+        RiskStatus::Open,
+        "manual",
+    )
+    .await
+    .expect("risk");
+    let assessment = sra::start(app, op, slug, "2026", "")
+        .await
+        .expect("assessment");
+    let task = tasks::create(
+        app,
+        op,
+        slug,
+        tasks::TaskInput {
+            title: format!("{name} access review"),
+            ..tasks::TaskInput::default()
+        },
+    )
+    .await
+    .expect("task");
+    let control = controls::create(
+        app,
+        op,
+        slug,
+        controls::ControlInput {
+            title: format!("{name} quarterly access review"),
+            requirement_refs: vec!["164.308(a)(3)(ii)(B)".into()],
+            ..controls::ControlInput::default()
+        },
+    )
+    .await
+    .expect("control");
+    AreaIds {
+        asset: asset.id.to_string(),
+        risk: risk.id.to_string(),
+        assessment: assessment.id.to_string(),
+        task: task.id.to_string(),
+        control: control.id.to_string(),
+    }
 }

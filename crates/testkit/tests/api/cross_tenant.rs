@@ -63,8 +63,29 @@ async fn ids_of(app: &TestApp, slug: &str, admin: &str) -> (String, String) {
     (loc, mem)
 }
 
-fn fill(path: &str, slug: &str, loc: &str, member: &str, token: &str, session: &str) -> String {
-    let id = if path.contains("/locations/") {
+fn fill(
+    app: &TestApp,
+    path: &str,
+    slug: &str,
+    loc: &str,
+    member: &str,
+    token: &str,
+    session: &str,
+) -> String {
+    let area = app.seed.area.get(slug);
+    let pick = |segment: &str, f: fn(&safeharbor_testkit::AreaIds) -> &String| {
+        path.contains(segment)
+            .then(|| area.map(|a| f(a).as_str()))
+            .flatten()
+    };
+    let id = if let Some(id) = pick("/assets/", |a| &a.asset)
+        .or_else(|| pick("/risks/", |a| &a.risk))
+        .or_else(|| pick("/assessments/", |a| &a.assessment))
+        .or_else(|| pick("/tasks/", |a| &a.task))
+        .or_else(|| pick("/controls/", |a| &a.control))
+    {
+        id
+    } else if path.contains("/locations/") {
         loc
     } else if path.contains("/members/") {
         member
@@ -76,6 +97,7 @@ fn fill(path: &str, slug: &str, loc: &str, member: &str, token: &str, session: &
     path.replace("{slug}", slug)
         .replace("{id}", id)
         .replace("{token}", "shi_unknown")
+        .replace("{ref}", "164.308(a)(1)(ii)(A)")
 }
 
 async fn assert_hidden(app: &TestApp, intruder: &str, slug: &str, admin: &str, victim: &str) {
@@ -96,7 +118,7 @@ async fn assert_hidden(app: &TestApp, intruder: &str, slug: &str, admin: &str, v
         .await;
     let session_id = sessions.json[0]["id"].as_str().unwrap().to_owned();
     for case in api_routes() {
-        let path = fill(case.path, slug, &loc, &member, &token_id, &session_id);
+        let path = fill(app, case.path, slug, &loc, &member, &token_id, &session_id);
         let token = app.seed.user(intruder).token.clone();
         let r = app
             .call(case.method.clone(), &path, Some(&token), case.body.as_ref())
@@ -111,7 +133,14 @@ async fn assert_hidden(app: &TestApp, intruder: &str, slug: &str, admin: &str, v
                     r.text
                 );
                 assert_eq!(r.code(), "not_found");
-                for secret in [slug, loc.as_str(), member.as_str()] {
+                let area = &app.seed.area[slug];
+                for secret in [
+                    slug,
+                    loc.as_str(),
+                    member.as_str(),
+                    area.asset.as_str(),
+                    area.risk.as_str(),
+                ] {
                     assert!(
                         !r.text.contains(secret),
                         "{} {path} leaks {secret}",
@@ -167,6 +196,61 @@ async fn assert_hidden(app: &TestApp, intruder: &str, slug: &str, admin: &str, v
         member.as_str(),
         "membership untouched"
     );
+    // The risk analysis too: same asset, same risk, same draft, nothing added.
+    let area = &app.seed.area[slug];
+    let asset = app
+        .get_as(admin, &format!("/api/v1/orgs/{slug}/assets/{}", area.asset))
+        .await;
+    assert!(asset.json["name"].as_str().unwrap().ends_with("EHR"));
+    assert!(asset.json["archived_at"].is_null());
+    let assets = app
+        .get_as(admin, &format!("/api/v1/orgs/{slug}/assets"))
+        .await;
+    assert_eq!(
+        assets.json["items"].as_array().unwrap().len(),
+        1,
+        "no asset added"
+    );
+    let risk = app
+        .get_as(admin, &format!("/api/v1/orgs/{slug}/risks/{}", area.risk))
+        .await;
+    assert_eq!(risk.json["likelihood"], 3);
+    assert_eq!(risk.json["status"], "open");
+    let risks = app
+        .get_as(admin, &format!("/api/v1/orgs/{slug}/risks"))
+        .await;
+    assert_eq!(
+        risks.json["items"].as_array().unwrap().len(),
+        1,
+        "no risk added"
+    );
+    let assessment = app
+        .get_as(
+            admin,
+            &format!("/api/v1/orgs/{slug}/assessments/{}", area.assessment),
+        )
+        .await;
+    assert_eq!(assessment.json["assessment"]["status"], "draft");
+    let items = assessment.json["items"].as_array().unwrap();
+    assert!(
+        items.iter().all(|i| i["status"].is_null()),
+        "no answer recorded"
+    );
+    let task_list = app
+        .get_as(admin, &format!("/api/v1/orgs/{slug}/tasks"))
+        .await;
+    assert_eq!(task_list.json.as_array().unwrap().len(), 1, "no task added");
+    assert_eq!(task_list.json[0]["status"], "open");
+    let control_list = app
+        .get_as(admin, &format!("/api/v1/orgs/{slug}/controls"))
+        .await;
+    assert_eq!(
+        control_list.json.as_array().unwrap().len(),
+        1,
+        "no control added"
+    );
+    let title = control_list.json[0]["title"].as_str().unwrap();
+    assert!(title.ends_with("quarterly access review"));
 }
 
 #[tokio::test]

@@ -2,15 +2,20 @@
 //! router and the OpenAPI document cannot disagree: a route exists if and only if it is
 //! documented.
 
+pub mod assets;
 pub mod audit;
 pub mod catalog;
+pub mod controls;
 pub mod gap;
 pub mod health;
 pub mod locations;
 pub mod me;
 pub mod members;
 pub mod orgs;
+pub mod risks;
 pub mod session;
+pub mod sra;
+pub mod tasks;
 
 use std::sync::OnceLock;
 
@@ -48,6 +53,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "catalog", description = "Frameworks, requirements and crosswalks"),
         (name = "gap", description = "HIPAA against the organization's own baseline"),
+        (name = "risk", description = "Security risk analysis: assets, threats, the risk register, assessments, the risk management plan and controls"),
     )
 )]
 struct ApiDoc;
@@ -109,6 +115,32 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(gap::get_baseline, gap::put_baseline))
         .routes(routes!(gap::view))
         .routes(routes!(gap::export))
+        .routes(routes!(assets::list, assets::create))
+        .routes(routes!(assets::get, assets::update))
+        .routes(routes!(assets::archive))
+        .routes(routes!(assets::restore))
+        .routes(
+            routes!(assets::import).layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
+        .routes(routes!(risks::suggestions))
+        .routes(routes!(risks::threats, risks::add_threat))
+        .routes(routes!(risks::list, risks::create))
+        .routes(routes!(risks::get, risks::update))
+        .routes(routes!(risks::accept))
+        .routes(routes!(risks::plan))
+        .routes(routes!(risks::trend))
+        .routes(routes!(sra::status))
+        .routes(routes!(sra::list, sra::start))
+        .routes(routes!(sra::get))
+        .routes(routes!(sra::answer))
+        .routes(routes!(sra::finalize))
+        .routes(routes!(sra::report))
+        .routes(routes!(tasks::list, tasks::create))
+        .routes(routes!(tasks::update))
+        .routes(routes!(tasks::overdue))
+        .routes(routes!(controls::list, controls::create))
+        .routes(routes!(controls::get, controls::replace))
+        .routes(routes!(controls::inherited))
 }
 
 /// The OpenAPI 3.1 document of the API.

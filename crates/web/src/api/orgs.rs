@@ -42,6 +42,13 @@ pub struct OrgResponse {
     /// Active members (in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
+    /// Risk analysis currency (in lists): `missing`, `current`, `due_soon`, `overdue` or
+    /// `invalidated`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sra_currency: Option<String>,
+    /// Open tasks past due (in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overdue_tasks: Option<i64>,
 }
 
 impl From<Organization> for OrgResponse {
@@ -58,15 +65,21 @@ impl From<Organization> for OrgResponse {
             archived_at: o.archived_at.map(ts),
             location_count: None,
             member_count: None,
+            sra_currency: None,
+            overdue_tasks: None,
         }
     }
 }
 
-impl From<OrgListItem> for OrgResponse {
-    fn from(i: OrgListItem) -> Self {
+impl OrgResponse {
+    fn from_item(i: OrgListItem, today: time::Date) -> Self {
+        let currency =
+            safeharbor_core::sra::Currency::of(i.sra_finalized_at, i.sra_invalidated_at, today);
         Self {
             location_count: Some(i.location_count),
             member_count: Some(i.member_count),
+            sra_currency: Some(currency.as_str().into()),
+            overdue_tasks: Some(i.overdue_tasks),
             ..i.org.into()
         }
     }
@@ -97,13 +110,17 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListOrgsQuery>,
 ) -> ApiResult<Json<ListPage<OrgResponse>>> {
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let today = s.app.now().date();
     let filter = OrgFilter {
         q: q.q,
         kind: q.kind.as_deref().map(OrgKind::parse).transpose()?,
         include_archived: q.include_archived.unwrap_or(false),
+        as_of: Some(today),
     };
     let p = orgs::list(&s.app, &auth.caller, &filter, &page).await?;
-    Ok(Json(ListPage::from_page(p, OrgResponse::from)))
+    Ok(Json(ListPage::from_page(p, |i| {
+        OrgResponse::from_item(i, today)
+    })))
 }
 
 /// A client organization to create.

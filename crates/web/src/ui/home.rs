@@ -5,6 +5,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use safeharbor_core::orgs::{self, CreateClient};
 use safeharbor_core::ports::{OrgFilter, OrgListItem};
+use safeharbor_core::sra::Currency;
 use safeharbor_domain::org::{HipaaRole, OrgKind};
 use safeharbor_domain::page::PageRequest;
 use serde::Deserialize;
@@ -31,7 +32,8 @@ struct HomePage {
     chrome: Chrome,
     q: String,
     show: String,
-    clients: Vec<OrgListItem>,
+    clients: Vec<(OrgListItem, Currency)>,
+    overdue_total: i64,
     next: Option<String>,
     can_create: bool,
     provider_slug: String,
@@ -50,10 +52,12 @@ pub async fn home(
     }
     let page = PageRequest::parse(Some(50), Some(q.cursor.as_str()))?;
     let include_archived = q.show == "archived";
+    let today = s.app.now().date();
     let filter = OrgFilter {
         q: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
         kind: Some(OrgKind::Client),
         include_archived,
+        as_of: Some(today),
     };
     let list = orgs::list(&s.app, &ui.caller, &filter, &page).await?;
     let next = list.next_cursor.map(|c| {
@@ -68,7 +72,15 @@ pub async fn home(
         filtered: !q.q.trim().is_empty() || include_archived,
         q: q.q,
         show: q.show,
-        clients: list.items,
+        overdue_total: list.items.iter().map(|c| c.overdue_tasks).sum(),
+        clients: list
+            .items
+            .into_iter()
+            .map(|c| {
+                let cur = Currency::of(c.sra_finalized_at, c.sra_invalidated_at, today);
+                (c, cur)
+            })
+            .collect(),
         next,
         can_create: ui.is_provider_admin,
         provider_slug: ui.home_org.slug.to_string(),
