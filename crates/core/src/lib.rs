@@ -107,6 +107,16 @@ impl App {
         self.clock.now()
     }
 
+    /// The same application on another clock: for recording past work (demo history,
+    /// back-filled records) through the ordinary use cases.
+    #[must_use]
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            ..self.clone()
+        }
+    }
+
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings

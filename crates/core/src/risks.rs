@@ -577,6 +577,25 @@ pub async fn plan(
     Ok((app.store.get_risk(&scope, id).await?, task))
 }
 
+/// One risk's recorded changes, oldest first.
+pub async fn history_of(
+    app: &App,
+    caller: &Caller,
+    slug: &str,
+    id: RiskId,
+) -> Result<Vec<RiskSnapshot>> {
+    let scope = authz::scope(app, caller, slug, Need::Read).await?;
+    app.store.get_risk(&scope, id).await?;
+    Ok(app
+        .store
+        .risk_history(&scope)
+        .await?
+        .into_iter()
+        .filter(|(r, _)| *r == id)
+        .map(|(_, s)| s)
+        .collect())
+}
+
 /// Counts of risks in each cell of the 5x5 matrix: `[likelihood-1][impact-1]`.
 pub fn heat_map(risks: &[Risk], residual: bool) -> [[u32; 5]; 5] {
     let mut m = [[0u32; 5]; 5];

@@ -131,6 +131,62 @@ pub async fn gap_report(app: &App, op: &Caller, org: &str, out: &Path) -> anyhow
     Ok(())
 }
 
+/// `report sra`: the security risk assessment report.
+pub async fn sra_report(
+    app: &App,
+    op: &Caller,
+    org: &str,
+    out: &Path,
+    period: Option<&str>,
+    part: &str,
+) -> anyhow::Result<()> {
+    use safeharbor_core::sra;
+    let id = match period {
+        None => sra::current_id(app, op, org).await?,
+        Some(p) => sra::list(app, op, org)
+            .await?
+            .into_iter()
+            .find(|a| a.period == p)
+            .map(|a| a.id)
+            .ok_or_else(|| {
+                safeharbor_core::Error::invalid(
+                    "period",
+                    "no assessment of this organization has this period",
+                )
+            })?,
+    };
+    let v = sra::report(app, op, org, id).await?;
+    let csv = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let bytes = if csv {
+        match part {
+            "risks" => safeharbor_reports::sra::risks_csv(&v.doc),
+            "assets" => safeharbor_reports::sra::assets_csv(&v.doc),
+            "questionnaire" => safeharbor_reports::sra::questionnaire_csv(&v.doc),
+            "plan" => safeharbor_reports::sra::plan_csv(&v.doc),
+            _ => {
+                return Err(safeharbor_core::Error::invalid(
+                    "part",
+                    "must be risks, assets, questionnaire or plan",
+                )
+                .into());
+            }
+        }
+        .into_bytes()
+    } else {
+        safeharbor_reports::sra::sra_pdf(&v.doc, app.now())?
+    };
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "Wrote {} (assessment {}, {})",
+        out.display(),
+        v.doc.assessment.period,
+        v.doc.assessment.status.label().to_lowercase()
+    );
+    Ok(())
+}
+
 async fn show(
     app: &App,
     op: &Caller,

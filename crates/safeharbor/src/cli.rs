@@ -44,6 +44,15 @@ pub struct Global {
     /// Log filter, e.g. `info` or `warn,safeharbor_web=debug`.
     #[arg(long, global = true, env = "SAFEHARBOR_LOG", value_name = "FILTER")]
     pub log_level: Option<String>,
+    /// Where the 5x5 risk matrix changes level: the highest low, medium and high scores,
+    /// e.g. `4,9,15` (the default).
+    #[arg(
+        long,
+        global = true,
+        env = "SAFEHARBOR_RISK_THRESHOLDS",
+        value_name = "L,M,H"
+    )]
+    pub risk_thresholds: Option<String>,
 }
 
 /// Options of the server.
@@ -267,6 +276,24 @@ pub enum ExportFormat {
 /// Report commands.
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
+    /// The security risk assessment report: scope, method, asset inventory, risk register with
+    /// heat maps, questionnaire results, addressable decisions, risk management plan. PDF, or
+    /// with `.csv` the risk register (`--part` for the others).
+    Sra {
+        /// Organization slug.
+        #[arg(long, value_name = "SLUG")]
+        org: String,
+        /// Output file (.pdf or .csv).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Which assessment: its period, e.g. 2026 (default: the one in progress, else the
+        /// latest finalized).
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<String>,
+        /// For CSV: risks (default), assets, questionnaire or plan.
+        #[arg(long, default_value = "risks")]
+        part: String,
+    },
     /// The gap view: HIPAA against the organization's baseline (PDF, or CSV by extension).
     Gap {
         /// Organization slug.
@@ -331,6 +358,7 @@ impl Cli {
             trust_proxy: serve.trust_proxy,
             account_lock_threshold: serve.account_lock_threshold,
             address_lock_threshold: serve.address_lock_threshold,
+            risk_thresholds: self.global.risk_thresholds.clone(),
         }
     }
 }

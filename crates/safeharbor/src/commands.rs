@@ -175,6 +175,14 @@ async fn dispatch(cmd: Command, cfg: &Config, app: &App, op: &Caller) -> anyhow:
             }
         }
         Command::Catalog(c) => crate::catalog_cmd::run(app, op, c).await?,
+        Command::Report(ReportCommand::Sra {
+            org,
+            out,
+            period,
+            part,
+        }) => {
+            crate::catalog_cmd::sra_report(app, op, &org, &out, period.as_deref(), &part).await?;
+        }
         Command::Report(ReportCommand::Gap { org, out }) => {
             crate::catalog_cmd::gap_report(app, op, &org, &out).await?;
         }

@@ -48,6 +48,7 @@ pub struct FileConfig {
     pub trust_proxy: Option<bool>,
     pub account_lock_threshold: Option<i64>,
     pub address_lock_threshold: Option<i64>,
+    pub risk_thresholds: Option<String>,
 }
 
 /// The validated configuration.
@@ -79,6 +80,8 @@ pub struct Config {
     pub account_lock_threshold: i64,
     /// Failed sign-ins from one address within 15 minutes before it is refused.
     pub address_lock_threshold: i64,
+    /// Where the risk matrix changes level.
+    pub risk_thresholds: safeharbor_domain::risk::RiskThresholds,
 }
 
 /// Values given on the command line or in the environment (clap reads both; flags win).
@@ -98,6 +101,21 @@ pub struct Overrides {
     pub trust_proxy: Option<bool>,
     pub account_lock_threshold: Option<i64>,
     pub address_lock_threshold: Option<i64>,
+    pub risk_thresholds: Option<String>,
+}
+
+/// Parses `L,M,H` risk thresholds.
+fn parse_thresholds(s: &str) -> anyhow::Result<safeharbor_domain::risk::RiskThresholds> {
+    let parts: Vec<u8> = s
+        .split(',')
+        .map(|p| p.trim().parse::<u8>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow::anyhow!("risk_thresholds must be three whole numbers, e.g. 4,9,15"))?;
+    let [l, m, h] = parts[..] else {
+        bail!("risk_thresholds must be three whole numbers, e.g. 4,9,15");
+    };
+    safeharbor_domain::risk::RiskThresholds::new(l, m, h)
+        .map_err(|e| anyhow::anyhow!("{}", e.reason).context("risk_thresholds"))
 }
 
 impl Config {
@@ -127,7 +145,12 @@ impl Config {
             Some(u) => u,
             None => format!("sqlite://{}", data_dir.join("safeharbor.db").display()),
         };
+        let risk_thresholds = match o.risk_thresholds.or(file.risk_thresholds) {
+            Some(t) => parse_thresholds(&t)?,
+            None => safeharbor_domain::risk::RiskThresholds::default(),
+        };
         let cfg = Self {
+            risk_thresholds,
             database_url: SecretString::from(database_url),
             data_dir,
             addr: o
@@ -228,6 +251,7 @@ impl Config {
             session_absolute: time::Duration::hours(self.session_absolute_hours),
             account_lock_threshold: self.account_lock_threshold,
             address_lock_threshold: self.address_lock_threshold,
+            risk_thresholds: self.risk_thresholds,
             ..safeharbor_core::Settings::default()
         }
     }

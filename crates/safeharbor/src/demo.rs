@@ -214,6 +214,18 @@ pub async fn seed(app: &App, clients: u32) -> anyhow::Result<()> {
     gap::set_baseline(app, &op, "harborview-it", gap::DEFAULT_BASELINE, marks)
         .await
         .context("seeding the demo baseline")?;
+    // The risk analysis: the MSP's delivered controls, then each named client's inventory,
+    // risks and assessments (current, due soon, overdue). Numbered clients stay empty.
+    crate::demo_risk::seed_provider(app, &op, "harborview-it", &slugs[..slugs.len().min(2)])
+        .await
+        .context("seeding the provider's controls")?;
+    for (i, slug) in slugs.iter().enumerate().take(CLIENTS.len()) {
+        let locs: Vec<String> = CLIENTS[i].2.iter().map(|l| l.0.to_owned()).collect();
+        let age = [300, 345, 420][i];
+        crate::demo_risk::seed_client(app, &op, slug, &locs, age)
+            .await
+            .with_context(|| format!("seeding the risk analysis of {slug}"))?;
+    }
     // The staff member works two of the clients.
     for slug in slugs.iter().take(2) {
         members::add(

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod demo_risk;
 pub mod telemetry;
 
 use std::sync::Arc;

@@ -52,8 +52,21 @@ async fn location_and_member(app: &TestApp, slug: &str, admin: &str) -> (String,
     (loc, mem)
 }
 
-fn fill(path: &str, slug: &str, loc: &str, mem: &str) -> String {
-    let id = if path.contains("/members/") { mem } else { loc };
+fn fill(app: &TestApp, path: &str, slug: &str, loc: &str, mem: &str) -> String {
+    let area = &app.seed.area[slug];
+    let id = if path.contains("/members/") {
+        mem
+    } else if path.contains("/assets/") {
+        &area.asset
+    } else if path.contains("/risks/") {
+        &area.risk
+    } else if path.contains("/sra/") {
+        &area.assessment
+    } else if path.contains("/tasks/") {
+        &area.task
+    } else {
+        loc
+    };
     path.replace("{slug}", slug)
         .replace("{id}", id)
         .replace("{token}", "shi_x")
@@ -71,7 +84,7 @@ async fn every_page_renders_for_a_provider_admin() {
         .into_iter()
         .filter(|c| c.method == "GET" && c.reach != Reach::Public)
     {
-        let path = fill(case.path, "alpha-clinic", &loc, &mem);
+        let path = fill(&app, case.path, "alpha-clinic", &loc, &mem);
         let r = app.page_get(&b, &path).await;
         assert_eq!(r.status, StatusCode::OK, "GET {path}");
         if !path.contains(".csv") && !path.contains(".pdf") {
@@ -101,7 +114,7 @@ async fn another_practices_pages_answer_404_and_change_nothing() {
         };
         let b = app.page_sign_in(intruder).await;
         for case in page_routes().into_iter().filter(|c| c.reach == Reach::Org) {
-            let path = fill(case.path, slug, &l, &m);
+            let path = fill(&app, case.path, slug, &l, &m);
             let r = if case.method == "GET" {
                 app.page_get(&b, &path).await
             } else {

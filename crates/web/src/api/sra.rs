@@ -491,7 +491,7 @@ pub(crate) async fn render(
     v: AssessmentView,
     format: &str,
     part: &str,
-) -> Result<Response, ApiError> {
+) -> Result<Response, safeharbor_core::Error> {
     let name = format!(
         "sra-{}-{}",
         v.doc.org_slug,
@@ -504,8 +504,8 @@ pub(crate) async fn render(
             let pdf =
                 tokio::task::spawn_blocking(move || safeharbor_reports::sra::sra_pdf(&doc, now))
                     .await
-                    .map_err(|e| ApiError::from(safeharbor_core::Error::internal(e)))?
-                    .map_err(|e| ApiError::from(safeharbor_core::Error::internal(e)))?;
+                    .map_err(safeharbor_core::Error::internal)?
+                    .map_err(safeharbor_core::Error::internal)?;
             Ok(attachment(pdf, "application/pdf", &format!("{name}.pdf")))
         }
         "csv" => {
@@ -515,7 +515,7 @@ pub(crate) async fn render(
                 "questionnaire" => safeharbor_reports::sra::questionnaire_csv(&v.doc),
                 "plan" => safeharbor_reports::sra::plan_csv(&v.doc),
                 _ => {
-                    return Err(ApiError::invalid(
+                    return Err(safeharbor_core::Error::invalid(
                         "part",
                         "must be risks, assets, questionnaire or plan",
                     ));
@@ -527,7 +527,10 @@ pub(crate) async fn render(
                 &format!("{name}-{part}.csv"),
             ))
         }
-        _ => Err(ApiError::invalid("format", "must be pdf or csv")),
+        _ => Err(safeharbor_core::Error::invalid(
+            "format",
+            "must be pdf or csv",
+        )),
     }
 }
 
@@ -545,11 +548,11 @@ pub async fn report(
 ) -> ApiResult<Response> {
     let id = AssessmentId::parse(&id)?;
     let v = sra::report(&s.app, &auth.caller, &slug, id).await?;
-    render(
+    Ok(render(
         &s,
         v,
         q.format.as_deref().unwrap_or("pdf"),
         q.part.as_deref().unwrap_or("risks"),
     )
-    .await
+    .await?)
 }

@@ -57,6 +57,18 @@ pub enum Section {
     Catalog,
     /// Its gap view.
     Gap,
+    /// Its asset inventory.
+    Assets,
+    /// Its risk register and threat library.
+    Risks,
+    /// Its risk assessments.
+    Sra,
+    /// Its risk management plan.
+    Plan,
+    /// Its controls.
+    Controls,
+    /// Overdue work across every client.
+    Overdue,
 }
 
 /// The frame of every signed-in page.
@@ -93,6 +105,11 @@ impl Chrome {
         let mut nav = Vec::new();
         if home.kind == OrgKind::Provider {
             nav.push(item("Clients", "/", section == Section::Home));
+            nav.push(item(
+                "Overdue work",
+                "/tasks/overdue",
+                section == Section::Overdue,
+            ));
             let own = org.is_some_and(|o| o.id == home.id);
             nav.push(item(
                 format!("{} (our program)", home.name),
@@ -138,6 +155,31 @@ impl Chrome {
                         "Members",
                         format!("{base}/members"),
                         section == Section::Members,
+                    ),
+                    item(
+                        "Risk assessment",
+                        format!("{base}/sra"),
+                        section == Section::Sra,
+                    ),
+                    item(
+                        "Assets",
+                        format!("{base}/assets"),
+                        section == Section::Assets,
+                    ),
+                    item(
+                        "Risk register",
+                        format!("{base}/risks"),
+                        section == Section::Risks,
+                    ),
+                    item(
+                        "Risk plan",
+                        format!("{base}/tasks"),
+                        section == Section::Plan,
+                    ),
+                    item(
+                        "Controls",
+                        format!("{base}/controls"),
+                        section == Section::Controls,
                     ),
                     item("Gap view", format!("{base}/gap"), section == Section::Gap),
                     item(

@@ -14,8 +14,11 @@ pub mod home;
 pub mod locations;
 pub mod members;
 pub mod org;
+pub mod plan;
+pub mod risk;
 pub mod routes;
 pub mod session;
+pub mod sra;
 
 pub use chrome::{Chrome, Flash};
 pub use forms::FormErrors;

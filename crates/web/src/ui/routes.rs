@@ -6,7 +6,9 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use super::{account, assets, audit, auth, catalog, gap, home, locations, members, org};
+use super::{
+    account, assets, audit, auth, catalog, gap, home, locations, members, org, plan, risk, sra,
+};
 use crate::AppState;
 
 /// One page route.
@@ -105,6 +107,37 @@ pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
     .get("/orgs/{slug}/gap.pdf", gap::pdf)
     .get("/orgs/{slug}/baseline", gap::form)
     .post("/orgs/{slug}/baseline", gap::save)
+    .get("/orgs/{slug}/assets", risk::assets_list)
+    .post("/orgs/{slug}/assets", risk::asset_create)
+    .get("/orgs/{slug}/assets/import", risk::import_form)
+    .post("/orgs/{slug}/assets/import", risk::import)
+    .get("/orgs/{slug}/assets/{id}", risk::asset_show)
+    .post("/orgs/{slug}/assets/{id}", risk::asset_update)
+    .post("/orgs/{slug}/assets/{id}/archive", risk::asset_archive)
+    .post("/orgs/{slug}/assets/{id}/restore", risk::asset_restore)
+    .get("/orgs/{slug}/threats", risk::threats_list)
+    .post("/orgs/{slug}/threats", risk::threat_create)
+    .get("/orgs/{slug}/risks", risk::risks_list)
+    .post("/orgs/{slug}/risks", risk::risk_create)
+    .get("/orgs/{slug}/risks/new", risk::risk_new)
+    .get("/orgs/{slug}/risks/{id}", risk::risk_show)
+    .post("/orgs/{slug}/risks/{id}", risk::risk_update)
+    .post("/orgs/{slug}/risks/{id}/accept", risk::risk_accept)
+    .post("/orgs/{slug}/risks/{id}/plan", risk::risk_plan)
+    .get("/orgs/{slug}/sra", sra::index)
+    .post("/orgs/{slug}/sra", sra::start)
+    .get("/orgs/{slug}/sra/{id}", sra::assessment)
+    .post("/orgs/{slug}/sra/{id}/items/{ref}", sra::answer)
+    .post("/orgs/{slug}/sra/{id}/finalize", sra::finalize)
+    .get("/orgs/{slug}/sra/{id}/report", sra::report_html)
+    .get("/orgs/{slug}/sra/{id}/report.pdf", sra::report_pdf)
+    .get("/orgs/{slug}/sra/{id}/report.csv", sra::report_csv)
+    .get("/orgs/{slug}/tasks", plan::list)
+    .post("/orgs/{slug}/tasks", plan::create)
+    .post("/orgs/{slug}/tasks/{id}", plan::set_status)
+    .get("/tasks/overdue", plan::overdue)
+    .get("/orgs/{slug}/controls", plan::controls_list)
+    .post("/orgs/{slug}/controls", plan::control_save)
     .get("/orgs/{slug}/audit", audit::for_org)
     .get("/orgs/{slug}/audit.csv", audit::for_org_csv);
     (r.router, r.routes)
