@@ -305,7 +305,118 @@ async fn the_demo_seeds_once_and_serves() {
             .filter(|o| o["kind"] == "client")
             .all(|o| o["location_count"].as_i64().unwrap() >= 2)
     );
+    // Each client shows its risk analysis: current, due soon, overdue; this year's in progress.
+    let mut states: Vec<&str> = items
+        .iter()
+        .filter(|o| o["kind"] == "client")
+        .map(|o| o["sra_currency"].as_str().unwrap())
+        .collect();
+    states.sort_unstable();
+    assert_eq!(states, ["current", "due_soon", "overdue"]);
+    let assets: serde_json::Value = http
+        .get(format!(
+            "{base}/api/v1/orgs/lakeside-family-medicine/assets?limit=200"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = assets["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    for k in ["voip", "sd_wan", "daas", "ehr"] {
+        assert!(kinds.contains(&k), "the demo inventory has {k}");
+    }
+    let risks: serde_json::Value = http
+        .get(format!("{base}/api/v1/orgs/lakeside-family-medicine/risks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(risks["items"].as_array().unwrap().len() >= 10);
+    let list: serde_json::Value = http
+        .get(format!(
+            "{base}/api/v1/orgs/lakeside-family-medicine/assessments"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["draft", "final"],
+        "this year's in progress, last year's final"
+    );
     assert_eq!(stop(child), 0);
+    // The SRA report from the command line, while nothing else runs.
+    let out = dir.path().join("sra.pdf");
+    let o = run(
+        dir.path(),
+        &[
+            "report",
+            "sra",
+            "--org",
+            "lakeside-family-medicine",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(std::fs::read(&out).unwrap().starts_with(b"%PDF-"));
+    let csv = dir.path().join("plan.csv");
+    let o = run(
+        dir.path(),
+        &[
+            "report",
+            "sra",
+            "--org",
+            "lakeside-family-medicine",
+            "--period",
+            &(time::OffsetDateTime::now_utc().year() - 1).to_string(),
+            "--part",
+            "plan",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("finalized"), "{}", text(&o));
+    assert!(
+        std::fs::read_to_string(&csv)
+            .unwrap()
+            .starts_with("title,assignee")
+    );
+    let o = run(
+        dir.path(),
+        &[
+            "report",
+            "sra",
+            "--org",
+            "no-such-org",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_ne!(code(&o), 0);
+    assert!(text(&o).contains("not found"), "{}", text(&o));
     // A second start keeps the data and does not seed again.
     let (child, base) = start(dir.path(), &["demo"]);
     let r = http.post(format!("{base}/api/v1/session")).json(&serde_json::json!({"email": "admin@harborview.example", "password": "harbor-demo-2026"})).send().await.unwrap();

@@ -15,3 +15,4 @@ mod http;
 mod members;
 mod orgs;
 mod pages;
+mod risk;
