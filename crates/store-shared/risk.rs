@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use safeharbor_core::authz::{OrgVisibility, TenantScope};
 use safeharbor_core::ports::{
-    AssetFilter, CustomThreat, Made, OrgTask, RiskFilter, RiskStore, TaskFilter,
+    AssetFilter, CustomThreat, HeatCounts, Made, OrgTask, RiskFilter, RiskStore, TaskFilter,
 };
 use safeharbor_core::{Error, Result};
 use safeharbor_domain::audit::{NewAuditEvent, from_micros, micros};
@@ -935,6 +935,33 @@ impl RiskStore for crate::Backend {
         .await
         .map_err(db_err)?;
         rows.into_iter().map(Risk::try_from).collect()
+    }
+
+    async fn risk_heat(&self, scope: &TenantScope) -> Result<HeatCounts> {
+        type Row = (i64, i64, i64, i64, i64);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT likelihood, impact, \
+             CASE WHEN residual_likelihood IS NOT NULL AND residual_impact IS NOT NULL THEN residual_likelihood ELSE likelihood END AS cl, \
+             CASE WHEN residual_likelihood IS NOT NULL AND residual_impact IS NOT NULL THEN residual_impact ELSE impact END AS ci, \
+             COUNT(*) AS n FROM risk WHERE org_id = $1 AND status <> 'closed' GROUP BY 1, 2, 3, 4",
+        )
+        .bind(scope.org_id().as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut h = HeatCounts::default();
+        let cell = |v: i64| {
+            usize::try_from(v - 1)
+                .ok()
+                .filter(|c| *c < 5)
+                .ok_or_else(|| corrupt("risk rating"))
+        };
+        for (l, i, cl, ci, n) in rows {
+            let n = u32::try_from(n).map_err(|_| corrupt("risk count"))?;
+            h.inherent[cell(l)?][cell(i)?] += n;
+            h.current[cell(cl)?][cell(ci)?] += n;
+        }
+        Ok(h)
     }
 
     async fn get_risk(&self, scope: &TenantScope, id: RiskId) -> Result<Risk> {

@@ -45,6 +45,22 @@ pub struct RiskFilter {
     pub include_closed: bool,
 }
 
+/// Risks not closed per cell of the 5x5 matrix, `[likelihood-1][impact-1]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeatCounts {
+    /// Before controls.
+    pub inherent: [[u32; 5]; 5],
+    /// With existing controls, where rated.
+    pub current: [[u32; 5]; 5],
+}
+
+impl HeatCounts {
+    /// Risks counted.
+    pub fn total(&self) -> u32 {
+        self.inherent.iter().flatten().sum()
+    }
+}
+
 /// A threat an organization added to the library.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomThreat {
@@ -147,8 +163,11 @@ pub trait RiskStore: Send + Sync {
         f: &RiskFilter,
         page: &PageRequest,
     ) -> Result<Page<Risk>>;
-    /// The whole register (reports, heat map).
+    /// The whole register (reports).
     async fn all_risks(&self, scope: &TenantScope) -> Result<Vec<Risk>>;
+    /// Counts of risks not closed per (likelihood, impact) cell: inherent, then current
+    /// (residual where both residual ratings are given).
+    async fn risk_heat(&self, scope: &TenantScope) -> Result<HeatCounts>;
     /// One risk.
     async fn get_risk(&self, scope: &TenantScope, id: RiskId) -> Result<Risk>;
     /// Saves a changed risk (and a new task, if any) and records its history.

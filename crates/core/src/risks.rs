@@ -295,6 +295,12 @@ pub async fn all(app: &App, caller: &Caller, slug: &str) -> Result<Vec<Risk>> {
     app.store.all_risks(&scope).await
 }
 
+/// Counts of the register per cell of the matrix, inherent and current.
+pub async fn heat(app: &App, caller: &Caller, slug: &str) -> Result<crate::ports::HeatCounts> {
+    let scope = authz::scope(app, caller, slug, Need::Read).await?;
+    app.store.risk_heat(&scope).await
+}
+
 /// One risk.
 pub async fn get(app: &App, caller: &Caller, slug: &str, id: RiskId) -> Result<Risk> {
     let scope = authz::scope(app, caller, slug, Need::Read).await?;

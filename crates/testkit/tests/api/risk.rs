@@ -923,3 +923,47 @@ async fn the_report_renders_as_pdf_and_csv() {
         .await;
     assert_eq!(bad.field(), "format");
 }
+
+#[tokio::test]
+async fn the_heat_map_counted_in_the_database_matches_the_register() {
+    let app = spawn_app().await;
+    let url = format!("{ALPHA}/risks");
+    for (l, i, residual, status) in [
+        (5, 5, Some((2, 2)), "open"),
+        (5, 5, None, "open"),
+        (1, 3, Some((1, 1)), "in_treatment"),
+        (4, 2, None, "closed"),
+    ] {
+        let mut body = json!({"asset_group": "All", "threat_key": "phishing", "vulnerability": format!("v{l}{i}{status}"), "likelihood": l, "impact": i, "status": status});
+        if let Some((rl, ri)) = residual {
+            body["residual_likelihood"] = json!(rl);
+            body["residual_impact"] = json!(ri);
+        }
+        assert_eq!(
+            post(&app, "alpha_admin", &url, body).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let op = safeharbor_core::Caller::local_operator();
+    let counted = safeharbor_core::risks::heat(&app.app, &op, "alpha-clinic")
+        .await
+        .unwrap();
+    let all = safeharbor_core::risks::all(&app.app, &op, "alpha-clinic")
+        .await
+        .unwrap();
+    assert_eq!(
+        counted.inherent,
+        safeharbor_core::risks::heat_map(&all, false)
+    );
+    assert_eq!(
+        counted.current,
+        safeharbor_core::risks::heat_map(&all, true)
+    );
+    assert_eq!(
+        counted.total(),
+        4,
+        "the seeded risk and three new ones; the closed one is left out"
+    );
+    assert_eq!(counted.inherent[4][4], 2);
+    assert_eq!((counted.current[4][4], counted.current[1][1]), (1, 1));
+}

@@ -740,7 +740,11 @@ pub struct Cell {
 }
 
 pub fn heat(risks: &[Risk], residual: bool, t: RiskThresholds) -> Vec<(u8, Vec<Cell>)> {
-    let m = risks::heat_map(risks, residual);
+    heat_cells(&risks::heat_map(risks, residual), t)
+}
+
+/// Heat map rows from counts, likelihood 5 first.
+pub fn heat_cells(m: &[[u32; 5]; 5], t: RiskThresholds) -> Vec<(u8, Vec<Cell>)> {
     (1..=5u8)
         .rev()
         .map(|l| {
@@ -776,7 +780,7 @@ struct RisksPage {
     heat_inherent: Vec<(u8, Vec<Cell>)>,
     heat_current: Vec<(u8, Vec<Cell>)>,
     statuses: Options,
-    total_open: usize,
+    total_open: u32,
     today: time::Date,
 }
 
@@ -798,7 +802,7 @@ pub async fn risks_list(
         include_closed: false,
     };
     let list = risks::list(&s.app, &ui.caller, &slug, &filter, &page).await?;
-    let all = risks::all(&s.app, &ui.caller, &slug).await?;
+    let counts = risks::heat(&s.app, &ui.caller, &slug).await?;
     let t = s.app.settings().risk_thresholds;
     let next = list.next_cursor.map(|c| {
         query_start(format!("/orgs/{slug}/risks?"))
@@ -816,16 +820,13 @@ pub async fn risks_list(
         next,
         q,
         thresholds: t,
-        heat_inherent: heat(&all, false, t),
-        heat_current: heat(&all, true, t),
+        heat_inherent: heat_cells(&counts.inherent, t),
+        heat_current: heat_cells(&counts.current, t),
         statuses: with_blank(
             opts(RiskStatus::ALL, RiskStatus::as_str, RiskStatus::label),
             "Not closed",
         ),
-        total_open: all
-            .iter()
-            .filter(|r| r.status != RiskStatus::Closed)
-            .count(),
+        total_open: counts.total(),
         today: s.app.now().date(),
     };
     ui.page(&p)
