@@ -639,29 +639,42 @@ pub fn trend(
     thresholds: &safeharbor_domain::risk::RiskThresholds,
     max: usize,
 ) -> Vec<TrendPoint> {
+    // Running totals, adjusted by each change: O(changes).
+    let contribution = |s: &RiskSnapshot| -> (u32, u32, u32) {
+        if s.status == RiskStatus::Closed {
+            return (0, 0, 0);
+        }
+        let score = s.residual_score.unwrap_or(s.inherent_score);
+        let high = matches!(
+            thresholds.level(score),
+            safeharbor_domain::risk::RiskLevel::High | safeharbor_domain::risk::RiskLevel::Critical
+        );
+        (1, u32::from(score), u32::from(high))
+    };
     let mut state: HashMap<RiskId, RiskSnapshot> = HashMap::new();
     let mut by_day: BTreeMap<Date, TrendPoint> = BTreeMap::new();
+    let (mut open, mut total, mut high) = (0u32, 0u32, 0u32);
     for (id, s) in history {
-        state.insert(*id, *s);
-        let mut p = TrendPoint {
-            date: s.at.date(),
-            open: 0,
-            total_score: 0,
-            high: 0,
-        };
-        for snap in state.values().filter(|x| x.status != RiskStatus::Closed) {
-            let score = snap.residual_score.unwrap_or(snap.inherent_score);
-            p.open += 1;
-            p.total_score += u32::from(score);
-            if matches!(
-                thresholds.level(score),
-                safeharbor_domain::risk::RiskLevel::High
-                    | safeharbor_domain::risk::RiskLevel::Critical
-            ) {
-                p.high += 1;
-            }
+        if let Some(prev) = state.insert(*id, *s) {
+            let (o, t, h) = contribution(&prev);
+            open -= o;
+            total -= t;
+            high -= h;
         }
-        by_day.insert(p.date, p);
+        let (o, t, h) = contribution(s);
+        open += o;
+        total += t;
+        high += h;
+        let date = s.at.date();
+        by_day.insert(
+            date,
+            TrendPoint {
+                date,
+                open,
+                total_score: total,
+                high,
+            },
+        );
     }
     let points: Vec<TrendPoint> = by_day.into_values().collect();
     points[points.len().saturating_sub(max)..].to_vec()

@@ -64,7 +64,7 @@ CREATE TABLE risk (
     created_at            BIGINT NOT NULL,
     updated_at            BIGINT NOT NULL
 );
-CREATE INDEX risk_by_org ON risk (org_id, inherent_score, risk_id);
+CREATE INDEX risk_by_org ON risk (org_id, inherent_score DESC, risk_id);
 CREATE INDEX risk_by_asset ON risk (asset_id);
 
 -- Every change of a risk's scores or status, for residual risk over time.
