@@ -938,12 +938,13 @@ impl RiskStore for crate::Backend {
     }
 
     async fn risk_heat(&self, scope: &TenantScope) -> Result<HeatCounts> {
-        type Row = (i64, i64, i64, i64, i64);
+        // Grouped on the raw columns in the order of the `risk_heat` index, which covers the
+        // query: no row is read and no sort is needed. The current cell is derived below.
+        type Row = (i64, i64, Option<i64>, Option<i64>, i64);
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT likelihood, impact, \
-             CASE WHEN residual_likelihood IS NOT NULL AND residual_impact IS NOT NULL THEN residual_likelihood ELSE likelihood END AS cl, \
-             CASE WHEN residual_likelihood IS NOT NULL AND residual_impact IS NOT NULL THEN residual_impact ELSE impact END AS ci, \
-             COUNT(*) AS n FROM risk WHERE org_id = $1 AND status <> 'closed' GROUP BY 1, 2, 3, 4",
+            "SELECT likelihood, impact, residual_likelihood, residual_impact, COUNT(*) AS n \
+             FROM risk WHERE org_id = $1 AND status <> 'closed' \
+             GROUP BY likelihood, impact, residual_likelihood, residual_impact",
         )
         .bind(scope.org_id().as_uuid())
         .fetch_all(&self.pool)
@@ -956,8 +957,12 @@ impl RiskStore for crate::Backend {
                 .filter(|c| *c < 5)
                 .ok_or_else(|| corrupt("risk rating"))
         };
-        for (l, i, cl, ci, n) in rows {
+        for (l, i, rl, ri, n) in rows {
             let n = u32::try_from(n).map_err(|_| corrupt("risk count"))?;
+            let (cl, ci) = match (rl, ri) {
+                (Some(rl), Some(ri)) => (rl, ri),
+                _ => (l, i),
+            };
             h.inherent[cell(l)?][cell(i)?] += n;
             h.current[cell(cl)?][cell(ci)?] += n;
         }
