@@ -2,6 +2,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod catalog;
+pub(crate) mod evidence;
 pub(crate) mod json_rows;
 pub(crate) mod locations;
 pub(crate) mod orgs;

@@ -12,13 +12,17 @@ pub mod catalog;
 pub mod clock;
 pub mod controls;
 pub mod error;
+pub mod evidence;
 pub mod gap;
+pub mod imports;
 pub mod install;
 pub mod invites;
 pub mod locations;
 pub mod members;
 pub mod orgs;
 pub mod ports;
+mod ports_blob;
+mod ports_evidence;
 mod ports_risk;
 pub mod risks;
 pub mod sra;
@@ -32,7 +36,7 @@ pub use authz::{Caller, TenantScope};
 pub use error::{Error, Result};
 
 use crate::clock::Clock;
-use crate::ports::Store;
+use crate::ports::{BlobStore, Store};
 
 /// Tunable rules of the installation.
 #[derive(Debug, Clone)]
@@ -56,6 +60,8 @@ pub struct Settings {
     pub token_max_days: i64,
     /// Where the 5x5 risk matrix changes level.
     pub risk_thresholds: safeharbor_domain::risk::RiskThresholds,
+    /// Largest evidence file accepted, in bytes.
+    pub upload_limit: u64,
 }
 
 impl Default for Settings {
@@ -70,6 +76,7 @@ impl Default for Settings {
             token_default_days: 90,
             token_max_days: 366,
             risk_thresholds: safeharbor_domain::risk::RiskThresholds::default(),
+            upload_limit: 100 * 1000 * 1000,
         }
     }
 }
@@ -78,6 +85,7 @@ impl Default for Settings {
 #[derive(Debug, Clone)]
 pub struct App {
     store: Arc<dyn Store>,
+    blobs: Arc<dyn BlobStore>,
     clock: Arc<dyn Clock>,
     settings: Settings,
     catalog: Arc<catalog::CatalogCache>,
@@ -90,12 +98,18 @@ impl std::fmt::Debug for dyn Store {
 }
 
 impl App {
-    /// Builds the application core over a store and a clock.
+    /// Builds the application core over a store, a blob store and a clock.
     /// The shipped catalog is loaded once per process; frameworks imported into the
     /// installation are merged in when first needed.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self> {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Result<Self> {
         Ok(Self {
             store,
+            blobs,
             clock,
             settings,
             catalog: Arc::new(catalog::CatalogCache::new()?),

@@ -19,6 +19,8 @@ use time::OffsetDateTime;
 
 use crate::authz::{OrgVisibility, TenantScope};
 use crate::error::Result;
+pub use crate::ports_blob::*;
+pub use crate::ports_evidence::*;
 pub use crate::ports_risk::*;
 
 /// The whole storage port.
@@ -30,6 +32,7 @@ pub trait Store:
     + AuditStore
     + CatalogStore
     + RiskStore
+    + EvidenceStore
     + Maintenance
 {
 }
@@ -42,6 +45,7 @@ impl<T> Store for T where
         + AuditStore
         + CatalogStore
         + RiskStore
+        + EvidenceStore
         + Maintenance
 {
 }

@@ -144,6 +144,11 @@ id_type!(
     ThreatId,
     "threat_id"
 );
+id_type!(
+    /// A piece of evidence in the locker (all its versions).
+    EvidenceId,
+    "evidence_id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -6,10 +6,12 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod evidence;
 pub mod ids;
 pub mod org;
 pub mod page;
 pub mod risk;
+pub mod sniff;
 pub mod text;
 pub mod user;
 

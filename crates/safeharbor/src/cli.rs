@@ -78,6 +78,10 @@ pub struct ServeArgs {
     /// Largest request body in bytes; default 1048576.
     #[arg(long, env = "SAFEHARBOR_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Largest evidence file accepted, in bytes; default 100000000 (100 MB). Uploads stream,
+    /// so this bounds disk use, not memory.
+    #[arg(long, env = "SAFEHARBOR_UPLOAD_LIMIT", value_name = "BYTES")]
+    pub upload_limit: Option<u64>,
     /// Mark cookies Secure: auto (unless plain HTTP on loopback), always, never.
     #[arg(long, env = "SAFEHARBOR_SECURE_COOKIES", value_enum)]
     pub secure_cookies: Option<SecureCookies>,
@@ -147,6 +151,19 @@ pub enum Command {
     Report(ReportCommand),
     /// Print the OpenAPI document of the REST API.
     Openapi,
+    /// The evidence store: verify every stored file, rotate the encryption key.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+}
+
+/// Evidence store commands.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Re-read, authenticate and re-hash every stored file; exit 1 listing any that are
+    /// missing or altered.
+    Verify,
+    /// Make a new encryption key current and re-encrypt every stored file under it.
+    RotateKey,
 }
 
 /// User commands.
@@ -354,6 +371,7 @@ impl Cli {
             session_idle_seconds: serve.session_idle_seconds,
             session_absolute_hours: serve.session_absolute_hours,
             max_body_bytes: serve.max_body_bytes,
+            upload_limit: serve.upload_limit,
             secure_cookies: serve.secure_cookies,
             trust_proxy: serve.trust_proxy,
             account_lock_threshold: serve.account_lock_threshold,

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use safeharbor_blob::LocalBlobStore;
 use safeharbor_core::audit::Verification;
 use safeharbor_core::auth::{secret, token};
 use safeharbor_core::members::{self, AddMember};
@@ -57,14 +58,21 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let backend = open_backend(&cfg).await?;
-    let app = build_app(&backend, system_clock(), &cfg)?;
+    let blobs = crate::open_blobs(&cfg)?;
+    let app = build_app(&backend, &blobs, system_clock(), &cfg)?;
     let op = Caller::local_operator();
-    let result = dispatch(cli.command, &cfg, &app, &op).await;
+    let result = dispatch(cli.command, &cfg, &app, &op, &blobs).await;
     backend.close().await;
     result
 }
 
-async fn dispatch(cmd: Command, cfg: &Config, app: &App, op: &Caller) -> anyhow::Result<ExitCode> {
+async fn dispatch(
+    cmd: Command,
+    cfg: &Config,
+    app: &App,
+    op: &Caller,
+    blobs: &LocalBlobStore,
+) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Serve(_) => {
             if app.maintenance().is_empty().await? {
@@ -91,6 +99,10 @@ async fn dispatch(cmd: Command, cfg: &Config, app: &App, op: &Caller) -> anyhow:
             println!(
                 "Initialized Safeharbor for {} (slug {}).",
                 org.name, org.slug
+            );
+            println!(
+                "Evidence is encrypted with the key in {}: back that directory up apart from the database (see the README, \"Evidence keys\").",
+                cfg.data_dir.join("keys").display()
             );
             println!(
                 "Next: safeharbor user create --email YOU@EXAMPLE.COM --name 'Your Name' --role provider_admin --password-stdin"
@@ -187,6 +199,7 @@ async fn dispatch(cmd: Command, cfg: &Config, app: &App, op: &Caller) -> anyhow:
             crate::catalog_cmd::gap_report(app, op, &org, &out).await?;
         }
         Command::Openapi => println!("{}", safeharbor_web::api::openapi_pretty()),
+        Command::Evidence(c) => return crate::evidence_cmd::run(app, blobs, c).await,
     }
     Ok(ExitCode::SUCCESS)
 }

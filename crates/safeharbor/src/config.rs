@@ -44,6 +44,7 @@ pub struct FileConfig {
     pub session_idle_seconds: Option<i64>,
     pub session_absolute_hours: Option<i64>,
     pub max_body_bytes: Option<usize>,
+    pub upload_limit: Option<u64>,
     pub secure_cookies: Option<SecureCookies>,
     pub trust_proxy: Option<bool>,
     pub account_lock_threshold: Option<i64>,
@@ -72,6 +73,8 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// Largest request body.
     pub max_body_bytes: usize,
+    /// Largest evidence file, in bytes.
+    pub upload_limit: u64,
     /// Cookie `Secure` policy.
     pub secure_cookies: SecureCookies,
     /// Trust `X-Forwarded-For`.
@@ -97,6 +100,7 @@ pub struct Overrides {
     pub session_idle_seconds: Option<i64>,
     pub session_absolute_hours: Option<i64>,
     pub max_body_bytes: Option<usize>,
+    pub upload_limit: Option<u64>,
     pub secure_cookies: Option<SecureCookies>,
     pub trust_proxy: Option<bool>,
     pub account_lock_threshold: Option<i64>,
@@ -175,6 +179,10 @@ impl Config {
                 .max_body_bytes
                 .or(file.max_body_bytes)
                 .unwrap_or(1024 * 1024),
+            upload_limit: o
+                .upload_limit
+                .or(file.upload_limit)
+                .unwrap_or(safeharbor_core::Settings::default().upload_limit),
             secure_cookies: o
                 .secure_cookies
                 .or(file.secure_cookies)
@@ -221,6 +229,9 @@ impl Config {
         if !(3..=100_000).contains(&self.address_lock_threshold) {
             bail!("address_lock_threshold must be between 3 and 100000 (default 30)");
         }
+        if self.upload_limit < 1024 {
+            bail!("upload_limit must be at least 1024 bytes");
+        }
         if self.max_body_bytes < 1024 {
             bail!("max_body_bytes must be at least 1024");
         }
@@ -252,6 +263,7 @@ impl Config {
             account_lock_threshold: self.account_lock_threshold,
             address_lock_threshold: self.address_lock_threshold,
             risk_thresholds: self.risk_thresholds,
+            upload_limit: self.upload_limit,
             ..safeharbor_core::Settings::default()
         }
     }

@@ -7,11 +7,13 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod demo_risk;
+pub mod evidence_cmd;
 pub mod telemetry;
 
 use std::sync::Arc;
 
 use anyhow::Context;
+use safeharbor_blob::LocalBlobStore;
 use safeharbor_core::App;
 use safeharbor_core::clock::{Clock, SystemClock};
 use safeharbor_core::ports::Store;
@@ -73,9 +75,29 @@ pub async fn open_backend(cfg: &Config) -> anyhow::Result<Backend> {
     Backend::open(cfg.database_url.expose_secret()).await
 }
 
-/// Builds the application core over a backend (loading and validating the catalog).
-pub fn build_app(backend: &Backend, clock: Arc<dyn Clock>, cfg: &Config) -> anyhow::Result<App> {
-    App::new(backend.store(), clock, cfg.settings()).map_err(anyhow::Error::from)
+/// Opens the evidence blob store under the data directory (creating its key on first use).
+pub fn open_blobs(cfg: &Config) -> anyhow::Result<LocalBlobStore> {
+    create_private_dir(&cfg.data_dir)?;
+    LocalBlobStore::open(&cfg.data_dir)
+        .map_err(anyhow::Error::from)
+        .context("opening the evidence store")
+}
+
+/// Builds the application core over a backend and a blob store (loading and validating the
+/// catalog).
+pub fn build_app(
+    backend: &Backend,
+    blobs: &LocalBlobStore,
+    clock: Arc<dyn Clock>,
+    cfg: &Config,
+) -> anyhow::Result<App> {
+    App::new(
+        backend.store(),
+        Arc::new(blobs.clone()),
+        clock,
+        cfg.settings(),
+    )
+    .map_err(anyhow::Error::from)
 }
 
 /// The real clock, for the binary.

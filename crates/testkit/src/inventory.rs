@@ -326,6 +326,45 @@ pub fn api_routes() -> Vec<RouteCase> {
             Org,
             None,
         ),
+        case(Method::GET, "/api/v1/orgs/{slug}/evidence", Org, None),
+        case(
+            Method::POST,
+            "/api/v1/orgs/{slug}/evidence",
+            Org,
+            Some(json!({"title": "Intruder link", "url": "https://intruder.example/x"})),
+        ),
+        case(Method::GET, "/api/v1/orgs/{slug}/evidence/{id}", Org, None),
+        case(
+            Method::PATCH,
+            "/api/v1/orgs/{slug}/evidence/{id}",
+            Org,
+            Some(json!({"title": "Renamed by intruder", "archived": true})),
+        ),
+        case(
+            Method::GET,
+            "/api/v1/orgs/{slug}/evidence/{id}/versions",
+            Org,
+            None,
+        ),
+        case(
+            Method::POST,
+            "/api/v1/orgs/{slug}/evidence/{id}/versions",
+            Org,
+            Some(json!({"url": "https://intruder.example/y"})),
+        ),
+        case(
+            Method::GET,
+            "/api/v1/orgs/{slug}/evidence/{id}/content",
+            Org,
+            None,
+        ),
+        case(
+            Method::GET,
+            "/api/v1/orgs/{slug}/evidence-coverage",
+            Org,
+            None,
+        ),
+        case(Method::GET, "/api/v1/evidence/expiring", Installation, None),
     ]
 }
 

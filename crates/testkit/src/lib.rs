@@ -16,12 +16,14 @@ use std::sync::Arc;
 
 use reqwest::{Method, StatusCode};
 use safeharbor::Backend;
+use safeharbor_blob::LocalBlobStore;
 use safeharbor_core::auth::token;
 use safeharbor_core::authz::{self, Need, TenantScope};
 use safeharbor_core::clock::FakeClock;
 use safeharbor_core::members::{self, AddMember};
 use safeharbor_core::orgs::{self, CreateClient};
-use safeharbor_core::{App, Caller, Settings, install, locations};
+use safeharbor_core::{App, Caller, Settings, evidence, install, locations};
+use safeharbor_domain::evidence::LinkTarget;
 use safeharbor_domain::org::{LocationKind, NewLocation, OrgKind};
 use safeharbor_domain::user::Role;
 use serde_json::Value;
@@ -146,6 +148,8 @@ pub struct AreaIds {
     pub task: String,
     /// A control.
     pub control: String,
+    /// A piece of evidence (a text file linked to the control).
+    pub evidence: String,
 }
 
 impl Seed {
@@ -169,6 +173,10 @@ pub struct TestApp {
     pub app: App,
     /// The database.
     pub db: FreshDb,
+    /// The evidence blob store.
+    pub blobs: LocalBlobStore,
+    /// Its directory (the data directory of the blob store: `keys/`, `blobs/`).
+    pub blob_dir: tempfile::TempDir,
     /// Seeded tenants and users.
     pub seed: Seed,
     /// A client without cookies.
@@ -197,7 +205,15 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let db = fresh_db().await;
     let clock = Arc::new(FakeClock::new(START));
-    let app = App::new(db.backend.store(), clock.clone(), settings).expect("app");
+    let blob_dir = tempfile::tempdir().expect("blob dir");
+    let blobs = LocalBlobStore::open(blob_dir.path()).expect("blob store");
+    let app = App::new(
+        db.backend.store(),
+        Arc::new(blobs.clone()),
+        clock.clone(),
+        settings,
+    )
+    .expect("app");
     let seed = seed(&app).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -223,6 +239,8 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         clock,
         app,
         db,
+        blobs,
+        blob_dir,
         seed,
         http: reqwest::Client::new(),
         shutdown: Some(tx),
@@ -632,11 +650,31 @@ async fn seed_area(app: &App, op: &Caller, name: &str, slug: &str) -> AreaIds {
     )
     .await
     .expect("control");
+    let mut upload = evidence::begin(app, op, slug, Some("access-review.txt"), None)
+        .await
+        .expect("upload");
+    upload
+        .write(format!("{name} access review signed off\n").as_bytes())
+        .await
+        .expect("write");
+    let ev = upload
+        .finish(
+            app,
+            op,
+            &evidence::NewEvidence {
+                title: format!("{name} access review sign-off"),
+                links: vec![LinkTarget::Control(control.id)],
+                ..evidence::NewEvidence::default()
+            },
+        )
+        .await
+        .expect("evidence");
     AreaIds {
         asset: asset.id.to_string(),
         risk: risk.id.to_string(),
         assessment: assessment.id.to_string(),
         task: task.id.to_string(),
         control: control.id.to_string(),
+        evidence: ev.id.to_string(),
     }
 }

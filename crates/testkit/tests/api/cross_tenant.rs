@@ -83,6 +83,7 @@ fn fill(
         .or_else(|| pick("/assessments/", |a| &a.assessment))
         .or_else(|| pick("/tasks/", |a| &a.task))
         .or_else(|| pick("/controls/", |a| &a.control))
+        .or_else(|| pick("/evidence/", |a| &a.evidence))
     {
         id
     } else if path.contains("/locations/") {
@@ -140,6 +141,7 @@ async fn assert_hidden(app: &TestApp, intruder: &str, slug: &str, admin: &str, v
                     member.as_str(),
                     area.asset.as_str(),
                     area.risk.as_str(),
+                    area.evidence.as_str(),
                 ] {
                     assert!(
                         !r.text.contains(secret),
@@ -251,6 +253,23 @@ async fn assert_hidden(app: &TestApp, intruder: &str, slug: &str, admin: &str, v
     );
     let title = control_list.json[0]["title"].as_str().unwrap();
     assert!(title.ends_with("quarterly access review"));
+    // The evidence locker: one item, one version, same title, not archived.
+    let ev = app
+        .get_as(
+            admin,
+            &format!("/api/v1/orgs/{slug}/evidence?archived=true"),
+        )
+        .await;
+    let items = ev.json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "no evidence added: {}", ev.text);
+    assert!(
+        items[0]["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("access review sign-off")
+    );
+    assert!(items[0]["archived_at"].is_null());
+    assert_eq!(items[0]["current"]["version"], 1, "no version added");
 }
 
 #[tokio::test]

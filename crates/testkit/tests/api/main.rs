@@ -11,6 +11,7 @@ mod auth;
 mod bad_input;
 mod catalog;
 mod cross_tenant;
+mod evidence;
 mod http;
 mod members;
 mod orgs;

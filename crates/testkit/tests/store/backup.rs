@@ -44,6 +44,7 @@ async fn a_backup_restores_to_an_identical_database() {
         safeharbor_core::audit::verify(
             &safeharbor_core::App::new(
                 target.backend.store(),
+                std::sync::Arc::new(app.blobs.clone()),
                 app.clock.clone(),
                 safeharbor_core::Settings::default()
             )

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod catalog;
 pub mod controls;
+pub mod evidence;
 pub mod gap;
 pub mod health;
 pub mod locations;
@@ -53,6 +54,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "catalog", description = "Frameworks, requirements and crosswalks"),
         (name = "gap", description = "HIPAA against the organization's own baseline"),
+        (name = "evidence", description = "The evidence locker: files, links and import records that prove controls are implemented"),
         (name = "risk", description = "Security risk analysis: assets, threats, the risk register, assessments, the risk management plan and controls"),
     )
 )]
@@ -141,6 +143,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(controls::list, controls::create))
         .routes(routes!(controls::get, controls::replace))
         .routes(routes!(controls::inherited))
+        .routes(
+            routes!(evidence::list, evidence::create)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .routes(routes!(evidence::get, evidence::update))
+        .routes(
+            routes!(evidence::versions, evidence::add_version)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .routes(routes!(evidence::content))
+        .routes(routes!(evidence::coverage))
+        .routes(routes!(evidence::expiring))
 }
 
 /// The OpenAPI 3.1 document of the API.

@@ -1,0 +1,478 @@
+//! Evidence bytes on the local disk: content-addressed by the SHA-256 of the plaintext,
+//! encrypted at rest with AES-256-GCM, written in one streaming pass.
+//!
+//! Layout under the data directory: `keys/` (see [`keyring`]), `blobs/<2 hex>/<sha256>` and
+//! `blobs/tmp/` for writes in progress. A blob file is a 24-byte header followed by chunks of
+//! at most 1 MiB of plaintext, each sealed separately (see [`format`]), so reading and writing
+//! need one chunk of memory whatever the file size, and a reader authenticates each chunk before
+//! it hands it out.
+
+pub mod format;
+pub mod keyring;
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use safeharbor_core::ports::{BlobCheck, BlobReader, BlobStore, BlobWriter, StoredBlob};
+use safeharbor_core::{Error, Result};
+use sha2::{Digest, Sha256};
+
+use crate::format::{CHUNK, Header, Opener, Sealer};
+use crate::keyring::Keyring;
+
+/// Temp files older than this are left-overs of a crash and removed at start-up. (Younger ones
+/// may belong to another server sharing the directory.)
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_hours(24);
+
+/// The blob store in a local directory.
+#[derive(Debug, Clone)]
+pub struct LocalBlobStore {
+    root: PathBuf,
+    keys: Arc<RwLock<Keyring>>,
+}
+
+fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> Error {
+    move |e| Error::internal(format!("blob store: {what}: {e}"))
+}
+
+fn join<T>(r: std::result::Result<T, tokio::task::JoinError>) -> Result<T> {
+    r.map_err(|e| Error::internal(format!("blob store task failed: {e}")))
+}
+
+impl LocalBlobStore {
+    /// Creates the keyring under `data_dir/keys` (for `safeharbor init`). Fails if one exists.
+    pub fn init(data_dir: &Path) -> Result<String> {
+        Ok(Keyring::create(&data_dir.join("keys"))?.current_id())
+    }
+
+    /// Opens the store under `data_dir`. A new installation (no keys and no blobs yet) gets its
+    /// key here; blobs without their keyring are an error, never a reason to make a new key.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        let keys_dir = data_dir.join("keys");
+        let root = data_dir.join("blobs");
+        let ring = if Keyring::exists(&keys_dir) {
+            Keyring::load(&keys_dir)?
+        } else if has_blobs(&root) {
+            return Err(Error::internal(format!(
+                "{} holds evidence but {} has no keys; restore the keys directory from your backup",
+                root.display(),
+                keys_dir.display()
+            )));
+        } else {
+            Keyring::create(&keys_dir)?
+        };
+        fs::create_dir_all(root.join("tmp")).map_err(io("creating the blob directory"))?;
+        clean_stale_temps(&root.join("tmp"));
+        Ok(Self {
+            root,
+            keys: Arc::new(RwLock::new(ring)),
+        })
+    }
+
+    /// Adds a new key and makes it current (blobs are rewrapped separately).
+    pub fn rotate_key(&self) -> Result<String> {
+        self.keys
+            .write()
+            .map_err(|_| Error::internal("keyring lock poisoned"))?
+            .add_current()
+    }
+
+    fn ring(&self) -> Result<Keyring> {
+        self.keys
+            .read()
+            .map(|k| k.clone())
+            .map_err(|_| Error::internal("keyring lock poisoned"))
+    }
+
+    fn path_of(&self, sha256: &str) -> Result<PathBuf> {
+        let sha = safeharbor_domain::evidence::parse_sha256(sha256).map_err(Error::from)?;
+        Ok(self.root.join(&sha[..2]).join(sha))
+    }
+
+    /// The path a blob is stored at (for tests and operators).
+    pub fn blob_path(&self, sha256: &str) -> Result<PathBuf> {
+        self.path_of(sha256)
+    }
+
+    /// Temp files currently in the store (a write in progress or a crash's left-overs).
+    pub fn temp_files(&self) -> usize {
+        fs::read_dir(self.root.join("tmp")).map_or(0, Iterator::count)
+    }
+
+    fn new_writer(&self) -> Result<LocalWriter> {
+        let ring = self.ring()?;
+        let (key, key_id) = ring.current();
+        let (header, sealer) = Sealer::new(key, key_id)?;
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{}.part", hex::encode(random_bytes::<16>()?)));
+        let mut file = File::create_new(&tmp).map_err(io("creating a temp file"))?;
+        file.write_all(&header.to_bytes())
+            .map_err(io("writing a temp file"))?;
+        Ok(LocalWriter {
+            root: self.root.clone(),
+            tmp: Some(tmp),
+            state: Some(WriteState {
+                file,
+                sealer,
+                hasher: Sha256::new(),
+            }),
+            pending: Vec::with_capacity(CHUNK + 64 * 1024),
+            size: 0,
+        })
+    }
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut b = [0; N];
+    getrandom::fill(&mut b).map_err(|e| Error::internal(format!("random source failed: {e}")))?;
+    Ok(b)
+}
+
+fn has_blobs(root: &Path) -> bool {
+    fs::read_dir(root).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().len() == 2 && e.path().is_dir())
+    })
+}
+
+fn clean_stale_temps(tmp: &Path) {
+    let Ok(entries) = fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > STALE_TEMP);
+        if old && fs::remove_file(e.path()).is_ok() {
+            tracing::info!(file = %e.file_name().to_string_lossy(), "removed a stale blob temp file");
+        }
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io("syncing a directory"))
+}
+
+struct WriteState {
+    file: File,
+    sealer: Sealer,
+    hasher: Sha256,
+}
+
+impl WriteState {
+    /// Hashes and seals one chunk: the hash on a helper thread while this one encrypts, so the
+    /// two costs overlap on a multi-core machine.
+    fn push(&mut self, plain: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
+        let Self {
+            file,
+            sealer,
+            hasher,
+        } = self;
+        std::thread::scope(|s| {
+            let hashing = s.spawn(|| hasher.update(plain));
+            let sealed = sealer.seal(plain, last, out);
+            let joined = hashing.join();
+            sealed?;
+            joined.map_err(|_| Error::internal("blob store: hashing thread panicked"))
+        })?;
+        file.write_all(out).map_err(io("writing a temp file"))
+    }
+}
+
+struct LocalWriter {
+    root: PathBuf,
+    tmp: Option<PathBuf>,
+    state: Option<WriteState>,
+    pending: Vec<u8>,
+    size: u64,
+}
+
+impl Drop for LocalWriter {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            // Unfinished: nothing of it may stay behind.
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}
+
+impl LocalWriter {
+    /// Seals the full chunks in `pending`, keeping back at least one byte so that the last
+    /// chunk is sealed as last by `finish`.
+    async fn drain(&mut self, last: bool) -> Result<()> {
+        while self.pending.len() > CHUNK || (last && self.state.is_some()) {
+            let take = self.pending.len().min(CHUNK);
+            let is_last = last && take == self.pending.len();
+            let rest = self.pending.split_off(take);
+            let chunk = std::mem::replace(&mut self.pending, rest);
+            let mut state = self
+                .state
+                .take()
+                .ok_or_else(|| Error::internal("blob store: write after an error"))?;
+            let (state, chunk) = join(
+                tokio::task::spawn_blocking(move || {
+                    let mut out = Vec::with_capacity(chunk.len() + 16);
+                    state
+                        .push(&chunk, is_last, &mut out)
+                        .map(|()| (state, chunk))
+                })
+                .await,
+            )??;
+            drop(chunk);
+            self.state = Some(state);
+            if is_last {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl BlobWriter for LocalWriter {
+    async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.pending.extend_from_slice(bytes);
+        self.size += bytes.len() as u64;
+        if self.pending.len() > CHUNK {
+            self.drain(false).await?;
+        }
+        Ok(())
+    }
+
+    fn written(&self) -> u64 {
+        self.size
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<StoredBlob> {
+        self.drain(true).await?;
+        let state = self
+            .state
+            .take()
+            .ok_or_else(|| Error::internal("blob store: finish after an error"))?;
+        let tmp = self
+            .tmp
+            .clone()
+            .ok_or_else(|| Error::internal("blob store: finished twice"))?;
+        let root = self.root.clone();
+        let size = self.size;
+        let sha256 = join(
+            tokio::task::spawn_blocking(move || -> Result<String> {
+                state.file.sync_all().map_err(io("syncing a temp file"))?;
+                let sha = hex::encode(state.hasher.finalize());
+                let dir = root.join(&sha[..2]);
+                fs::create_dir_all(&dir).map_err(io("creating a blob directory"))?;
+                let dest = dir.join(&sha);
+                if dest.exists() {
+                    // The same bytes are stored already: keep the stored copy.
+                    fs::remove_file(&tmp).map_err(io("removing a duplicate temp file"))?;
+                } else {
+                    fs::rename(&tmp, &dest).map_err(io("moving a blob into place"))?;
+                    sync_dir(&dir)?;
+                }
+                Ok(sha)
+            })
+            .await,
+        )??;
+        self.tmp = None;
+        Ok(StoredBlob { sha256, size })
+    }
+}
+
+struct LocalReader {
+    file: Option<File>,
+    opener: Opener,
+    remaining: u64,
+}
+
+impl LocalReader {
+    fn open(path: &Path, ring: &Keyring) -> Result<Option<Self>> {
+        let mut file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io("opening a blob")(e)),
+        };
+        let len = file.metadata().map_err(io("reading a blob"))?.len();
+        let mut head = [0; format::HEADER_LEN];
+        file.read_exact(&mut head).map_err(|_| altered())?;
+        let header = Header::parse(&head).ok_or_else(altered)?;
+        let key = ring.get(&header.key_id).ok_or_else(|| {
+            Error::internal(format!(
+                "blob store: a blob needs key {}, which is not in the keyring",
+                hex::encode(header.key_id)
+            ))
+        })?;
+        Ok(Some(Self {
+            file: Some(file),
+            opener: Opener::new(key, header)?,
+            remaining: len - format::HEADER_LEN as u64,
+        }))
+    }
+
+    fn next_blocking(&mut self) -> Result<Option<Vec<u8>>> {
+        let Some(file) = self.file.as_mut() else {
+            return Ok(None);
+        };
+        let sealed = self.opener.sealed_chunk_len();
+        let take = self.remaining.min(sealed as u64);
+        let take_usize = usize::try_from(take).map_err(|_| altered())?;
+        let mut buf = vec![0; take_usize];
+        file.read_exact(&mut buf).map_err(|_| altered())?;
+        self.remaining -= take;
+        let last = self.remaining == 0;
+        self.opener.open(&mut buf, last)?;
+        if last {
+            self.file = None;
+        }
+        Ok(Some(buf))
+    }
+}
+
+/// A blob that fails authentication: someone or something changed it on disk.
+fn altered() -> Error {
+    Error::internal("blob store: a blob failed its integrity check")
+}
+
+#[async_trait]
+impl BlobReader for LocalReader {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.file.is_none() {
+            return Ok(None);
+        }
+        let mut me = std::mem::replace(
+            self,
+            Self {
+                file: None,
+                opener: self.opener.clone(),
+                remaining: 0,
+            },
+        );
+        let (back, out) = join(
+            tokio::task::spawn_blocking(move || {
+                let out = me.next_blocking();
+                (me, out)
+            })
+            .await,
+        )?;
+        *self = back;
+        out
+    }
+}
+
+fn check_blocking(path: &Path, ring: &Keyring, sha256: &str) -> Result<BlobCheck> {
+    // A file that cannot be opened for a reason other than absence is an operator problem
+    // (permissions, disk), not a verdict on the blob.
+    match File::open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BlobCheck::Missing),
+        Err(e) => return Err(io("opening a blob")(e)),
+        Ok(_) => {}
+    }
+    let Ok(Some(mut reader)) = LocalReader::open(path, ring) else {
+        return Ok(BlobCheck::Altered);
+    };
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    loop {
+        match reader.next_blocking() {
+            Ok(Some(chunk)) => {
+                size += chunk.len() as u64;
+                hasher.update(&chunk);
+            }
+            Ok(None) => break,
+            Err(_) => return Ok(BlobCheck::Altered),
+        }
+    }
+    if hex::encode(hasher.finalize()) == sha256 {
+        Ok(BlobCheck::Intact { size })
+    } else {
+        Ok(BlobCheck::Altered)
+    }
+}
+
+#[async_trait]
+impl BlobStore for LocalBlobStore {
+    async fn create(&self) -> Result<Box<dyn BlobWriter>> {
+        let me = self.clone();
+        Ok(Box::new(join(
+            tokio::task::spawn_blocking(move || me.new_writer()).await,
+        )??))
+    }
+
+    async fn open(&self, sha256: &str) -> Result<Box<dyn BlobReader>> {
+        let path = self.path_of(sha256)?;
+        let ring = self.ring()?;
+        let reader =
+            join(tokio::task::spawn_blocking(move || LocalReader::open(&path, &ring)).await)??;
+        match reader {
+            Some(r) => Ok(Box::new(r)),
+            None => Err(Error::NotFound),
+        }
+    }
+
+    async fn check(&self, sha256: &str) -> Result<BlobCheck> {
+        let path = self.path_of(sha256)?;
+        let ring = self.ring()?;
+        let sha = sha256.to_owned();
+        join(tokio::task::spawn_blocking(move || check_blocking(&path, &ring, &sha)).await)?
+    }
+
+    async fn rewrap(&self, sha256: &str) -> Result<bool> {
+        let path = self.path_of(sha256)?;
+        let ring = self.ring()?;
+        let me = self.clone();
+        let sha = sha256.to_owned();
+        join(
+            tokio::task::spawn_blocking(move || -> Result<bool> {
+                let mut head = [0; format::HEADER_LEN];
+                File::open(&path)
+                    .and_then(|mut f| f.read_exact(&mut head))
+                    .map_err(io("reading a blob"))?;
+                let header = Header::parse(&head).ok_or_else(altered)?;
+                if header.key_id == ring.current().1 {
+                    return Ok(false);
+                }
+                let mut reader = LocalReader::open(&path, &ring)?.ok_or(Error::NotFound)?;
+                let mut w = me.new_writer()?;
+                let mut state = w.state.take().ok_or_else(|| Error::internal("no state"))?;
+                let mut out = Vec::with_capacity(CHUNK + 16);
+                let mut next = reader.next_blocking()?;
+                while let Some(chunk) = next {
+                    next = reader.next_blocking()?;
+                    out.clear();
+                    state.push(&chunk, next.is_none(), &mut out)?;
+                }
+                state.file.sync_all().map_err(io("syncing a temp file"))?;
+                if hex::encode(state.hasher.finalize()) != sha {
+                    return Err(altered());
+                }
+                let tmp = w
+                    .tmp
+                    .take()
+                    .ok_or_else(|| Error::internal("no temp file"))?;
+                fs::rename(&tmp, &path).map_err(io("replacing a blob"))?;
+                if let Some(dir) = path.parent() {
+                    sync_dir(dir)?;
+                }
+                Ok(true)
+            })
+            .await,
+        )?
+    }
+
+    fn current_key(&self) -> String {
+        self.ring().map(|r| r.current_id()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests;
