@@ -21,6 +21,7 @@ use crate::authz::{OrgVisibility, TenantScope};
 use crate::error::Result;
 pub use crate::ports_blob::*;
 pub use crate::ports_evidence::*;
+pub use crate::ports_mail::*;
 pub use crate::ports_risk::*;
 
 /// The whole storage port.

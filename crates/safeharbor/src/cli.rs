@@ -53,6 +53,55 @@ pub struct Global {
         value_name = "L,M,H"
     )]
     pub risk_thresholds: Option<String>,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// Reminders and the mail they send.
+#[derive(Debug, Args, Clone, Default)]
+pub struct MailArgs {
+    /// SMTP server for reminder e-mail (none: reminders only make tasks).
+    #[arg(long, global = true, env = "SAFEHARBOR_SMTP_HOST", value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port (default 587 for starttls, 465 for tls, 25 for none).
+    #[arg(long, global = true, env = "SAFEHARBOR_SMTP_PORT", value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `tls`, or `none` (only to a relay on this machine).
+    #[arg(
+        long,
+        global = true,
+        env = "SAFEHARBOR_SMTP_SECURITY",
+        value_name = "MODE"
+    )]
+    pub smtp_security: Option<String>,
+    /// SMTP user name (the password comes from `SAFEHARBOR_SMTP_PASSWORD` or
+    /// `SAFEHARBOR_SMTP_PASSWORD_FILE`, or `smtp_password` in the file).
+    #[arg(
+        long,
+        global = true,
+        env = "SAFEHARBOR_SMTP_USERNAME",
+        value_name = "USER"
+    )]
+    pub smtp_username: Option<String>,
+    /// The sender address of reminder e-mail.
+    #[arg(
+        long,
+        global = true,
+        env = "SAFEHARBOR_SMTP_FROM",
+        value_name = "ADDRESS"
+    )]
+    pub smtp_from: Option<String>,
+    /// The address people reach Safeharbor at, for links in e-mail (e.g. `https://compliance.example.com`).
+    #[arg(long, global = true, env = "SAFEHARBOR_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Minutes between reminder runs in `serve` (0 turns them off; default 60).
+    #[arg(
+        long,
+        global = true,
+        env = "SAFEHARBOR_REMINDERS_EVERY_MINUTES",
+        value_name = "N"
+    )]
+    pub reminders_every_minutes: Option<u64>,
 }
 
 /// Options of the server.
@@ -154,6 +203,9 @@ pub enum Command {
     /// The evidence store: verify every stored file, rotate the encryption key.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Reminders of expiring evidence and controls coming due.
+    #[command(subcommand)]
+    Reminders(RemindersCommand),
 }
 
 /// Evidence store commands.
@@ -164,6 +216,14 @@ pub enum EvidenceCommand {
     Verify,
     /// Make a new encryption key current and re-encrypt every stored file under it.
     RotateKey,
+}
+
+/// Reminder commands.
+#[derive(Debug, Subcommand)]
+pub enum RemindersCommand {
+    /// Run the reminders once now: tasks for evidence expiring within 30 days and controls due
+    /// within 14, and e-mail to each organization's administrators when SMTP is configured.
+    Run,
 }
 
 /// User commands.
@@ -377,6 +437,7 @@ impl Cli {
             account_lock_threshold: serve.account_lock_threshold,
             address_lock_threshold: serve.address_lock_threshold,
             risk_thresholds: self.global.risk_thresholds.clone(),
+            mail: self.global.mail.clone(),
         }
     }
 }

@@ -15,7 +15,9 @@ use safeharbor_domain::page::PageRequest;
 use safeharbor_domain::user::Role;
 use tokio::net::TcpListener;
 
-use crate::cli::{AuditCommand, Cli, Command, ReportCommand, TokenCommand, UserCommand};
+use crate::cli::{
+    AuditCommand, Cli, Command, RemindersCommand, ReportCommand, TokenCommand, UserCommand,
+};
 use crate::config::Config;
 use crate::{build_app, demo, open_backend, system_clock, telemetry, web_config};
 
@@ -200,6 +202,42 @@ async fn dispatch(
         }
         Command::Openapi => println!("{}", safeharbor_web::api::openapi_pretty()),
         Command::Evidence(c) => return crate::evidence_cmd::run(app, blobs, c).await,
+        Command::Reminders(RemindersCommand::Run) => {
+            let mailer = mailer(cfg)?;
+            let r = safeharbor_core::reminders::run(
+                app,
+                mailer
+                    .as_ref()
+                    .map(|m| m as &dyn safeharbor_core::ports::Mailer),
+                &job_holder(),
+                cfg.public_url.as_deref(),
+            )
+            .await?;
+            if r.skipped {
+                println!("Another server is running the reminders right now; nothing done.");
+            } else {
+                println!(
+                    "Reminders: {} organizations checked; {} renewal tasks for expiring evidence and {} tasks for controls coming due opened; {} e-mails sent{}.",
+                    r.orgs,
+                    r.evidence_tasks,
+                    r.control_tasks,
+                    r.mails_sent,
+                    if r.mail_failures > 0 {
+                        format!(", {} failed (see the log)", r.mail_failures)
+                    } else {
+                        String::new()
+                    }
+                );
+                if mailer.is_none() {
+                    println!(
+                        "(No SMTP server is configured, so no e-mail was sent; see smtp_host.)"
+                    );
+                }
+            }
+            if r.mail_failures > 0 {
+                return Ok(ExitCode::from(1));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -323,8 +361,60 @@ async fn verify(app: &App) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The configured mailer, if any.
+fn mailer(cfg: &Config) -> anyhow::Result<Option<crate::mail::SmtpMailer>> {
+    cfg.smtp
+        .clone()
+        .map(crate::mail::SmtpMailer::new)
+        .transpose()
+        .context("setting up SMTP")
+}
+
+/// A name for this process when it takes job leases.
+fn job_holder() -> String {
+    let mut b = [0u8; 8];
+    let _ = getrandom::fill(&mut b);
+    format!("{}-{}", std::process::id(), hex::encode(b))
+}
+
+/// Runs the reminders every `cfg.reminders_every_minutes` until the process ends. The first
+/// run waits one minute, so start-up stays fast and a restart loop does not spam.
+fn spawn_reminders(cfg: &Config, app: App) -> anyhow::Result<()> {
+    if cfg.reminders_every_minutes == 0 {
+        return Ok(());
+    }
+    let every = std::time::Duration::from_secs(cfg.reminders_every_minutes * 60);
+    let mailer = mailer(cfg)?;
+    let url = cfg.public_url.clone();
+    let holder = job_holder();
+    tokio::spawn(async move {
+        let mut wait = std::time::Duration::from_mins(1);
+        loop {
+            tokio::time::sleep(wait).await;
+            wait = every;
+            let m = mailer
+                .as_ref()
+                .map(|m| m as &dyn safeharbor_core::ports::Mailer);
+            match safeharbor_core::reminders::run(&app, m, &holder, url.as_deref()).await {
+                Ok(r) if !r.skipped => tracing::info!(
+                    orgs = r.orgs,
+                    evidence_tasks = r.evidence_tasks,
+                    control_tasks = r.control_tasks,
+                    mails_sent = r.mails_sent,
+                    mail_failures = r.mail_failures,
+                    "reminders ran"
+                ),
+                Ok(_) => tracing::debug!("reminders: another server holds the lease"),
+                Err(e) => tracing::error!(error = %e, "reminders failed"),
+            }
+        }
+    });
+    Ok(())
+}
+
 /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
 async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
+    spawn_reminders(cfg, app.clone())?;
     let listener = TcpListener::bind(cfg.addr)
         .await
         .with_context(|| format!("listening on {}", cfg.addr))?;

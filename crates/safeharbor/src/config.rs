@@ -50,6 +50,14 @@ pub struct FileConfig {
     pub account_lock_threshold: Option<i64>,
     pub address_lock_threshold: Option<i64>,
     pub risk_thresholds: Option<String>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_security: Option<String>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub smtp_from: Option<String>,
+    pub public_url: Option<String>,
+    pub reminders_every_minutes: Option<u64>,
 }
 
 /// The validated configuration.
@@ -85,6 +93,12 @@ pub struct Config {
     pub address_lock_threshold: i64,
     /// Where the risk matrix changes level.
     pub risk_thresholds: safeharbor_domain::risk::RiskThresholds,
+    /// Where reminder e-mail goes out (none: reminders only make tasks).
+    pub smtp: Option<crate::mail::SmtpConfig>,
+    /// The address people reach Safeharbor at, for links in e-mail.
+    pub public_url: Option<String>,
+    /// Minutes between reminder runs in `serve`; 0 turns them off.
+    pub reminders_every_minutes: u64,
 }
 
 /// Values given on the command line or in the environment (clap reads both; flags win).
@@ -106,6 +120,7 @@ pub struct Overrides {
     pub account_lock_threshold: Option<i64>,
     pub address_lock_threshold: Option<i64>,
     pub risk_thresholds: Option<String>,
+    pub mail: crate::cli::MailArgs,
 }
 
 /// Parses `L,M,H` risk thresholds.
@@ -137,6 +152,13 @@ impl Config {
         } else {
             FileConfig::default()
         };
+        let smtp = smtp_config(&o.mail, &file)?;
+        let public_url = o.mail.public_url.clone().or(file.public_url.clone());
+        if let Some(u) = &public_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            bail!("public_url must start with https:// or http://");
+        }
         let data_dir = o
             .data_dir
             .or(file.data_dir)
@@ -154,6 +176,13 @@ impl Config {
             None => safeharbor_domain::risk::RiskThresholds::default(),
         };
         let cfg = Self {
+            smtp,
+            public_url,
+            reminders_every_minutes: o
+                .mail
+                .reminders_every_minutes
+                .or(file.reminders_every_minutes)
+                .unwrap_or(60),
             risk_thresholds,
             database_url: SecretString::from(database_url),
             data_dir,
@@ -273,6 +302,37 @@ fn read_file(p: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(p)
         .with_context(|| format!("reading the configuration file {}", p.display()))?;
     toml::from_str(&text).with_context(|| format!("in the configuration file {}", p.display()))
+}
+
+/// The SMTP settings, when a host is configured: flags and environment, then the file.
+fn smtp_config(
+    o: &crate::cli::MailArgs,
+    file: &FileConfig,
+) -> anyhow::Result<Option<crate::mail::SmtpConfig>> {
+    let Some(host) = o.smtp_host.clone().or(file.smtp_host.clone()) else {
+        return Ok(None);
+    };
+    let from =
+        o.smtp_from.clone().or(file.smtp_from.clone()).context(
+            "smtp_from is required when smtp_host is set: the sender address of reminders",
+        )?;
+    let mut cfg = crate::mail::SmtpConfig::new(host, from);
+    if let Some(sec) = o.smtp_security.clone().or(file.smtp_security.clone()) {
+        cfg.security = sec
+            .parse()
+            .map_err(|e| anyhow::anyhow!("smtp_security: {e}"))?;
+        cfg.port = cfg.security.default_port();
+    }
+    if let Some(p) = o.smtp_port.or(file.smtp_port) {
+        cfg.port = p;
+    }
+    cfg.username = o.smtp_username.clone().or(file.smtp_username.clone());
+    let password = std::env::var("SAFEHARBOR_SMTP_PASSWORD")
+        .ok()
+        .or(secret_from_file("SAFEHARBOR_SMTP_PASSWORD_FILE")?)
+        .or(file.smtp_password.clone());
+    cfg.password = password.map(SecretString::from);
+    Ok(Some(cfg))
 }
 
 fn secret_from_file(var: &str) -> anyhow::Result<Option<String>> {

@@ -225,6 +225,9 @@ pub async fn seed(app: &App, clients: u32) -> anyhow::Result<()> {
         crate::demo_risk::seed_client(app, &op, slug, &locs, age)
             .await
             .with_context(|| format!("seeding the risk analysis of {slug}"))?;
+        crate::demo_evidence::seed_client(app, &op, slug, CLIENTS[i].0)
+            .await
+            .with_context(|| format!("seeding the evidence of {slug}"))?;
     }
     // The staff member works two of the clients.
     for slug in slugs.iter().take(2) {

@@ -6,8 +6,10 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod demo_evidence;
 pub mod demo_risk;
 pub mod evidence_cmd;
+pub mod mail;
 pub mod telemetry;
 
 use std::sync::Arc;

@@ -8,7 +8,7 @@ CREATE TABLE evidence (
     description      TEXT,
     kind             TEXT NOT NULL,
     valid_until      TEXT,
-    current_version  INTEGER NOT NULL,
+    current_version  BIGINT NOT NULL,
     source           TEXT NOT NULL,
     collected_at     BIGINT NOT NULL,
     created_at       BIGINT NOT NULL,
@@ -20,7 +20,7 @@ CREATE INDEX evidence_by_org ON evidence (org_id, archived_at, valid_until);
 -- Every version is immutable: a new file or record is a new version, never an edit.
 CREATE TABLE evidence_version (
     evidence_id   BLOB NOT NULL REFERENCES evidence (evidence_id),
-    version       INTEGER NOT NULL,
+    version       BIGINT NOT NULL,
     org_id        BLOB NOT NULL REFERENCES organization (org_id),
     sha256        TEXT,
     size          BIGINT NOT NULL,

@@ -365,6 +365,12 @@ pub fn api_routes() -> Vec<RouteCase> {
             None,
         ),
         case(Method::GET, "/api/v1/evidence/expiring", Installation, None),
+        case(
+            Method::POST,
+            "/api/v1/orgs/{slug}/evidence/imports/{kind}",
+            Org,
+            None,
+        ),
     ]
 }
 
@@ -478,6 +484,18 @@ pub fn page_routes() -> Vec<PageCase> {
         page("GET", "/tasks/overdue", Installation),
         page("GET", "/orgs/{slug}/controls", Org),
         page("POST", "/orgs/{slug}/controls", Org),
+        page("GET", "/orgs/{slug}/evidence", Org),
+        page("POST", "/orgs/{slug}/evidence", Org),
+        page("POST", "/orgs/{slug}/evidence/link", Org),
+        page("GET", "/orgs/{slug}/evidence/import", Org),
+        page("POST", "/orgs/{slug}/evidence/import", Org),
+        page("GET", "/orgs/{slug}/evidence/{id}", Org),
+        page("POST", "/orgs/{slug}/evidence/{id}", Org),
+        page("POST", "/orgs/{slug}/evidence/{id}/links", Org),
+        page("POST", "/orgs/{slug}/evidence/{id}/versions", Org),
+        page("GET", "/orgs/{slug}/evidence/{id}/content", Org),
+        page("GET", "/orgs/{slug}/evidence-coverage", Org),
+        page("GET", "/evidence/expiring", Installation),
         page("GET", "/orgs/{slug}/audit", Org),
         page("GET", "/orgs/{slug}/audit.csv", Org),
     ]

@@ -1,4 +1,4 @@
-// Safeharbor's only script: the idle-timeout warning and confirmations. Everything works
+// Safeharbor's only script: the idle-timeout warning, confirmations and upload progress. Everything works
 // without it; the server signs idle sessions out on its own (45 CFR 164.312(a)(2)(iii)).
 (function () {
   "use strict";
@@ -34,5 +34,41 @@
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
+  });
+  // Evidence uploads: send with a progress bar; the server answers JSON with where to go
+  // or what to fix. Without this script the form posts normally.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.hasAttribute("data-upload") || e.defaultPrevented || !window.FormData) { return; }
+    e.preventDefault();
+    var bar = form.querySelector("[data-upload-progress]");
+    var err = form.querySelector("[data-upload-error]");
+    var button = form.querySelector("button[type=submit]");
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("action"));
+    xhr.setRequestHeader("Accept", "application/json");
+    if (bar) { bar.hidden = false; bar.value = 0; }
+    if (err) { err.hidden = true; err.textContent = ""; }
+    if (button) { button.disabled = true; }
+    xhr.upload.addEventListener("progress", function (p) {
+      if (bar && p.lengthComputable) { bar.value = Math.round(100 * p.loaded / p.total); }
+    });
+    xhr.addEventListener("load", function () {
+      var body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (x) { body = {}; }
+      if (xhr.status < 300 && body.location) { window.location.assign(body.location); return; }
+      if (button) { button.disabled = false; }
+      if (bar) { bar.hidden = true; }
+      if (err) {
+        err.textContent = body.error || (body.error && body.error.message) || "The upload failed; try again.";
+        err.hidden = false;
+        err.focus();
+      }
+    });
+    xhr.addEventListener("error", function () {
+      if (button) { button.disabled = false; }
+      if (err) { err.textContent = "The upload was interrupted; try again."; err.hidden = false; }
+    });
+    xhr.send(new FormData(form));
   });
 })();

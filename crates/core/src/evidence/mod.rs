@@ -3,6 +3,7 @@
 //! is archived, never deleted, and every version stays).
 
 mod coverage;
+pub mod imports;
 pub mod maintenance;
 mod upload;
 
@@ -201,10 +202,10 @@ pub async fn add_link(
     meta: &NewEvidence,
     existing: Option<EvidenceId>,
 ) -> Result<Evidence> {
-    let url = parse_url(url)?;
-    let checked = meta.check(existing.is_some())?;
     let scope = authz::scope(app, caller, slug, Need::Write).await?;
     refuse_if_archived(scope.org())?;
+    let url = parse_url(url)?;
+    let checked = meta.check(existing.is_some())?;
     let version = EvidenceVersion {
         version: 1,
         sha256: None,
@@ -221,7 +222,16 @@ pub async fn add_link(
         return add_version(app, caller, &scope, id, version, checked).await;
     }
     let links = check_links(app, &scope, &meta.links).await?;
-    insert_new(app, caller, &scope, checked, EvidenceKind::Link, version, links).await
+    insert_new(
+        app,
+        caller,
+        &scope,
+        checked,
+        EvidenceKind::Link,
+        version,
+        links,
+    )
+    .await
 }
 
 /// Changes what people can edit: title, description, validity, archived. Audited with what

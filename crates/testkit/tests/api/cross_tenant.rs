@@ -98,6 +98,7 @@ fn fill(
     path.replace("{slug}", slug)
         .replace("{id}", id)
         .replace("{token}", "shi_unknown")
+        .replace("{kind}", "devices")
         .replace("{ref}", "164.308(a)(1)(ii)(A)")
 }
 

@@ -481,3 +481,76 @@ async fn verify_catches_an_altered_or_missing_blob() {
     let report = maintenance::verify(&app.app, |_, _| {}).await.unwrap();
     assert_eq!(report.problems[0].check, BlobCheck::Missing);
 }
+
+#[tokio::test]
+async fn the_upload_page_needs_its_form_token_before_the_file_and_answers_the_script_in_json() {
+    let app = spawn_app().await;
+    let b = app.page_sign_in("alpha.admin@example.com").await;
+    let send = |parts: Vec<(&'static str, Option<&'static str>, Vec<u8>)>, json: bool| {
+        let b = &b;
+        let app = &app;
+        async move {
+            let borrowed: Vec<(&str, Option<&str>, &[u8])> = parts
+                .iter()
+                .map(|(n, f, v)| (*n, *f, v.as_slice()))
+                .collect();
+            let (ctype, body) = multipart(&borrowed);
+            let mut req = b
+                .client
+                .post(format!("{}/orgs/alpha-clinic/evidence", app.base))
+                .header("content-type", ctype)
+                .body(body);
+            if json {
+                req = req.header("accept", "application/json");
+            }
+            reply(req.send().await.unwrap()).await
+        }
+    };
+    let csrf = b.csrf.clone().into_bytes();
+    // A file before the token is refused without being stored.
+    let r = send(
+        vec![
+            ("file", Some("a.pdf"), pdf(10)),
+            ("_csrf", None, csrf.clone()),
+            ("title", None, b"x".to_vec()),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = send(
+        vec![
+            ("_csrf", None, csrf.clone()),
+            ("file", Some("plan.pdf"), pdf(10)),
+            ("title", None, b"Contingency plan".to_vec()),
+            ("requirement", None, b"164.308(a)(7)(i)".to_vec()),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let to = r.json["location"].as_str().unwrap().to_owned();
+    assert!(to.starts_with("/orgs/alpha-clinic/evidence/"), "{to}");
+    let page = app.page_get(&b, &to).await;
+    assert!(
+        page.text.contains(&hex::encode(Sha256::digest(pdf(10)))),
+        "the hash is shown"
+    );
+    assert!(page.text.contains("164.308(a)(7)(i)"), "the link is shown");
+    // A refused file tells the script what to fix.
+    let r = send(
+        vec![
+            ("_csrf", None, csrf),
+            ("file", Some("tool.exe"), b"MZ\x90\x00".to_vec()),
+            ("title", None, b"Tool".to_vec()),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.json["error"].as_str().unwrap().contains(".exe"),
+        "{}",
+        r.text
+    );
+}

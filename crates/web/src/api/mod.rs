@@ -155,6 +155,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::content))
         .routes(routes!(evidence::coverage))
         .routes(routes!(evidence::expiring))
+        .routes(
+            routes!(evidence::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
 }
 
 /// The OpenAPI 3.1 document of the API.

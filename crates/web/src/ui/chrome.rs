@@ -69,6 +69,10 @@ pub enum Section {
     Controls,
     /// Overdue work across every client.
     Overdue,
+    /// Its evidence locker.
+    Evidence,
+    /// Evidence expiring across every client.
+    Expiring,
 }
 
 /// The frame of every signed-in page.
@@ -109,6 +113,11 @@ impl Chrome {
                 "Overdue work",
                 "/tasks/overdue",
                 section == Section::Overdue,
+            ));
+            nav.push(item(
+                "Expiring evidence",
+                "/evidence/expiring",
+                section == Section::Expiring,
             ));
             let own = org.is_some_and(|o| o.id == home.id);
             nav.push(item(
@@ -180,6 +189,11 @@ impl Chrome {
                         "Controls",
                         format!("{base}/controls"),
                         section == Section::Controls,
+                    ),
+                    item(
+                        "Evidence",
+                        format!("{base}/evidence"),
+                        section == Section::Evidence,
                     ),
                     item("Gap view", format!("{base}/gap"), section == Section::Gap),
                     item(

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod chrome;
+pub mod evidence;
 pub mod forms;
 pub mod gap;
 pub mod home;

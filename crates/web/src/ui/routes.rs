@@ -7,7 +7,8 @@ use axum::handler::Handler;
 use axum::routing::{get, post};
 
 use super::{
-    account, assets, audit, auth, catalog, gap, home, locations, members, org, plan, risk, sra,
+    account, assets, audit, auth, catalog, evidence, gap, home, locations, members, org, plan,
+    risk, sra,
 };
 use crate::AppState;
 
@@ -34,6 +35,24 @@ impl Registry {
         self.router = self.router.route(path, get(h));
         self.routes.push(UiRoute {
             method: "GET",
+            path,
+        });
+        self
+    }
+
+    /// A POST whose body may exceed the general request limit: uploads stream, and the use
+    /// case enforces its own limit (`upload_limit`, or the import's).
+    fn post_upload<H, T>(mut self, path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(
+            path,
+            post(h).layer(axum::extract::DefaultBodyLimit::disable()),
+        );
+        self.routes.push(UiRoute {
+            method: "POST",
             path,
         });
         self
@@ -138,6 +157,18 @@ pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
     .get("/tasks/overdue", plan::overdue)
     .get("/orgs/{slug}/controls", plan::controls_list)
     .post("/orgs/{slug}/controls", plan::control_save)
+    .get("/orgs/{slug}/evidence", evidence::list)
+    .post_upload("/orgs/{slug}/evidence", evidence::upload)
+    .post("/orgs/{slug}/evidence/link", evidence::add_link)
+    .get("/orgs/{slug}/evidence/import", evidence::import_form)
+    .post_upload("/orgs/{slug}/evidence/import", evidence::import)
+    .get("/orgs/{slug}/evidence/{id}", evidence::show)
+    .post("/orgs/{slug}/evidence/{id}", evidence::save)
+    .post("/orgs/{slug}/evidence/{id}/links", evidence::save_links)
+    .post_upload("/orgs/{slug}/evidence/{id}/versions", evidence::add_version)
+    .get("/orgs/{slug}/evidence/{id}/content", evidence::content)
+    .get("/orgs/{slug}/evidence-coverage", evidence::coverage)
+    .get("/evidence/expiring", evidence::expiring)
     .get("/orgs/{slug}/audit", audit::for_org)
     .get("/orgs/{slug}/audit.csv", audit::for_org_csv);
     (r.router, r.routes)
