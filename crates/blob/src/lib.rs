@@ -9,6 +9,7 @@
 
 pub mod format;
 pub mod keyring;
+pub mod speed;
 
 use std::fs::{self, File};
 use std::io::{Read, Write};

@@ -55,6 +55,10 @@ pub struct Global {
     pub risk_thresholds: Option<String>,
     #[command(flatten)]
     pub mail: MailArgs,
+    /// Test only: a file holding a number of seconds to add to the real clock, read on every
+    /// use, so browser tests can watch evidence expire. Never set it in production.
+    #[arg(long, global = true, hide = true, value_name = "FILE")]
+    pub test_clock_offset_file: Option<PathBuf>,
 }
 
 /// Reminders and the mail they send.
@@ -216,6 +220,13 @@ pub enum EvidenceCommand {
     Verify,
     /// Make a new encryption key current and re-encrypt every stored file under it.
     RotateKey,
+    /// Benchmark baseline: SHA-256 and AES-256-GCM speed on one core on this machine.
+    #[command(hide = true)]
+    SpeedTest {
+        /// MiB to process.
+        #[arg(long, default_value_t = 1024)]
+        mib: usize,
+    },
 }
 
 /// Reminder commands.

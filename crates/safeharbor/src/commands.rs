@@ -61,7 +61,14 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let backend = open_backend(&cfg).await?;
     let blobs = crate::open_blobs(&cfg)?;
-    let app = build_app(&backend, &blobs, system_clock(), &cfg)?;
+    let clock = match &cli.global.test_clock_offset_file {
+        Some(f) => {
+            tracing::warn!("the clock is offset by a test file; never do this in production");
+            std::sync::Arc::new(crate::OffsetFileClock::new(f.clone())) as _
+        }
+        None => system_clock(),
+    };
+    let app = build_app(&backend, &blobs, clock, &cfg)?;
     let op = Caller::local_operator();
     let result = dispatch(cli.command, &cfg, &app, &op, &blobs).await;
     backend.close().await;
@@ -415,6 +422,7 @@ fn spawn_reminders(cfg: &Config, app: App) -> anyhow::Result<()> {
 /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
 async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
     spawn_reminders(cfg, app.clone())?;
+    let shutdown = shutdown_signal();
     let listener = TcpListener::bind(cfg.addr)
         .await
         .with_context(|| format!("listening on {}", cfg.addr))?;
@@ -425,31 +433,38 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
         app,
         config: web_config(cfg),
     };
-    safeharbor_web::serve(listener, state, shutdown_signal())
+    safeharbor_web::serve(listener, state, shutdown)
         .await
         .context("serving")?;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the SIGTERM handler now (so a signal that arrives right after "listening" is a
+/// clean shutdown, not the default kill) and returns the future that waits for it or Ctrl-C.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term_stream =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async move {
+            match term_stream {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            () = ctrl_c => {},
+            () = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

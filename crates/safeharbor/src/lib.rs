@@ -107,6 +107,31 @@ pub fn system_clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
 }
 
+/// A real clock moved forward by the number of seconds written in a file (re-read on every
+/// use; a missing or unreadable file means no offset). For browser tests only: the hidden
+/// `--test-clock-offset-file` flag selects it.
+#[derive(Debug)]
+pub struct OffsetFileClock {
+    file: std::path::PathBuf,
+}
+
+impl OffsetFileClock {
+    /// A clock offset by what `file` says.
+    pub fn new(file: std::path::PathBuf) -> Self {
+        Self { file }
+    }
+}
+
+impl Clock for OffsetFileClock {
+    fn now(&self) -> time::OffsetDateTime {
+        let secs = std::fs::read_to_string(&self.file)
+            .ok()
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(secs)
+    }
+}
+
 /// Creates `dir` (and parents) readable only by the owner.
 pub fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)

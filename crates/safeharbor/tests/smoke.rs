@@ -691,3 +691,87 @@ fn the_catalog_commands_export_import_and_report() {
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
 }
+
+/// Every stored evidence file (blob) under the data directory.
+fn blob_files(d: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(d.join("blobs")).unwrap().flatten() {
+        if dir.file_name() == "tmp" {
+            continue;
+        }
+        out.extend(
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .flatten()
+                .map(|e| e.path()),
+        );
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn evidence_verify_catches_an_altered_file_and_rotate_key_keeps_everything_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run(d, &["init", "--provider-name", "Acme"], None);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("keys"),
+        "init says where the evidence key is: {}",
+        text(&o)
+    );
+    let keys: Vec<_> = std::fs::read_dir(d.join("keys"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "key"))
+        .collect();
+    assert_eq!(keys.len(), 1, "init creates one key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = keys[0].metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the key is readable by its owner only");
+    }
+    // The demo on a second directory stores evidence to check.
+    let demo = tempfile::tempdir().unwrap();
+    let d = demo.path();
+    let (child, _) = start(d, &["demo"]);
+    assert_eq!(stop(child), 0);
+    let files = blob_files(d);
+    assert!(
+        files.len() >= 10,
+        "the demo stores evidence: {}",
+        files.len()
+    );
+    let o = run(d, &["evidence", "verify"], None);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("Evidence intact"), "{}", text(&o));
+    // One changed byte in one file: verify names it and exits 1.
+    let victim = &files[files.len() / 2];
+    let original = std::fs::read(victim).unwrap();
+    let mut changed = original.clone();
+    let at = changed.len() - 5;
+    changed[at] ^= 0x40;
+    std::fs::write(victim, &changed).unwrap();
+    let o = run(d, &["evidence", "verify"], None);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    let name = victim.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        text(&o).contains(&format!("ALTERED: sha256 {name}")),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(victim, &original).unwrap();
+    // A new key: every file is re-encrypted under it and still verifies.
+    let o = run(d, &["evidence", "rotate-key"], None);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("files re-encrypted"), "{}", text(&o));
+    assert_ne!(
+        std::fs::read(victim).unwrap(),
+        original,
+        "re-encrypted under the new key"
+    );
+    let o = run(d, &["evidence", "verify"], None);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+}
