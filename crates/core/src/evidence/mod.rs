@@ -384,3 +384,34 @@ pub async fn expiring_across(
     let until = app.now().date() + time::Duration::days(days);
     app.store.expiring_evidence(&visible, until, limit).await
 }
+
+/// Counts of an organization's unarchived evidence, for its status at a glance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EvidenceSummary {
+    /// Current.
+    pub current: usize,
+    /// Expiring within 30 days.
+    pub expiring: usize,
+    /// Expired.
+    pub expired: usize,
+    /// Linked to nothing (proves nothing yet).
+    pub unlinked: usize,
+}
+
+/// How an organization's evidence stands today.
+pub async fn summary(app: &App, caller: &Caller, slug: &str) -> Result<EvidenceSummary> {
+    let scope = authz::scope(app, caller, slug, Need::Read).await?;
+    let today = app.now().date();
+    let mut s = EvidenceSummary::default();
+    for e in app.store.all_evidence(&scope).await? {
+        match e.freshness(today) {
+            safeharbor_domain::evidence::Freshness::Current => s.current += 1,
+            safeharbor_domain::evidence::Freshness::Expiring => s.expiring += 1,
+            safeharbor_domain::evidence::Freshness::Expired => s.expired += 1,
+        }
+        if e.links.is_empty() {
+            s.unlinked += 1;
+        }
+    }
+    Ok(s)
+}

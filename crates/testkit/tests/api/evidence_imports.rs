@@ -105,6 +105,15 @@ async fn a_device_inventory_becomes_dated_evidence_and_a_task_per_finding() {
         "1 device holding ePHI without disk encryption"
     );
     assert!(tasks[0]["description"].as_str().unwrap().contains("EXAM-2"));
+    // The finding is on the practice's status, where its officer looks first.
+    let b = app.page_sign_in("alpha.admin@example.com").await;
+    let overview = app.page_get(&b, "/orgs/alpha-clinic").await;
+    assert!(
+        overview
+            .text
+            .contains("1 device holding ePHI without disk encryption"),
+        "the overview lists the finding"
+    );
     // The device is fixed; the next import is a second version of the same record and the
     // task closes.
     app.clock.advance(Duration::days(7));

@@ -35,6 +35,11 @@ struct OverviewPage {
     more_members: bool,
     can_write: bool,
     can_admin: bool,
+    sra: safeharbor_core::sra::Currency,
+    evidence: safeharbor_core::evidence::EvidenceSummary,
+    open_tasks: usize,
+    overdue_tasks: usize,
+    findings: Vec<safeharbor_domain::risk::Task>,
 }
 
 /// `GET /orgs/{slug}`.
@@ -58,7 +63,28 @@ pub async fn overview(
     )
     .await?;
     let mems = members::list(&s.app, &ui.caller, &slug, &MemberFilter::default(), &small).await?;
+    let today = s.app.now().date();
+    let open = safeharbor_core::tasks::list(
+        &s.app,
+        &ui.caller,
+        &slug,
+        &safeharbor_core::ports::TaskFilter {
+            status: Some(safeharbor_domain::risk::TaskStatus::Open),
+            ..Default::default()
+        },
+    )
+    .await?;
     let p = OverviewPage {
+        sra: safeharbor_core::sra::status(&s.app, &ui.caller, &slug)
+            .await?
+            .currency,
+        evidence: safeharbor_core::evidence::summary(&s.app, &ui.caller, &slug).await?,
+        open_tasks: open.len(),
+        overdue_tasks: open.iter().filter(|t| t.is_overdue(today)).count(),
+        findings: open
+            .into_iter()
+            .filter(|t| t.origin_kind == "import")
+            .collect(),
         chrome: Chrome::new(&ui, Section::Overview, Some(&org)),
         kind_label: match org.kind {
             OrgKind::Provider => "Provider (your MSP), a HIPAA business associate",
