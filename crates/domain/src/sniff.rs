@@ -26,12 +26,8 @@ const RUNNABLE_ENDINGS: &[&str] = &[
 /// why it is refused. `name` is only used to refuse runnable name endings and to tell CSV and
 /// Office formats apart; it never makes a refused content acceptable.
 pub fn sniff(head: &[u8], name: Option<&str>) -> Result<&'static str, Invalid> {
+    check_name(name)?;
     let lower = name.map(str::to_ascii_lowercase).unwrap_or_default();
-    if let Some(ending) = RUNNABLE_ENDINGS.iter().find(|e| lower.ends_with(*e)) {
-        return Err(refused(&format!(
-            "has a name ending in {ending}, which runs as a program when opened"
-        )));
-    }
     if head.is_empty() {
         return Err(Invalid::new("file", "is empty; choose a file with content"));
     }
@@ -53,6 +49,17 @@ pub fn sniff(head: &[u8], name: Option<&str>) -> Result<&'static str, Invalid> {
         "file",
         "is not a kind of file the evidence locker takes: upload PDF, images (PNG, JPEG, GIF, WebP, TIFF), Office or OpenDocument files, or text (CSV, JSON, logs)",
     ))
+}
+
+/// Refuses a file name that runs as a program when opened, before any byte is read.
+pub fn check_name(name: Option<&str>) -> Result<(), Invalid> {
+    let lower = name.map(str::to_ascii_lowercase).unwrap_or_default();
+    match RUNNABLE_ENDINGS.iter().find(|e| lower.ends_with(*e)) {
+        Some(ending) => Err(refused(&format!(
+            "has a name ending in {ending}, which runs as a program when opened"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn has_ext(name: &str, ext: &str) -> bool {

@@ -6,7 +6,7 @@ use safeharbor_domain::evidence::{
     Evidence, EvidenceKind, EvidenceMeta, EvidenceVersion, LinkTarget, Source,
 };
 use safeharbor_domain::ids::EvidenceId;
-use safeharbor_domain::sniff::{SNIFF_BYTES, sniff};
+use safeharbor_domain::sniff::{SNIFF_BYTES, check_name, sniff};
 
 use crate::App;
 use crate::authz::{self, Caller, Need, TenantScope};
@@ -56,11 +56,7 @@ pub async fn begin(
     }
     let file_name = clean_name(file_name);
     // A runnable name is refused before any byte is taken.
-    if let Err(e) = sniff(b"?", file_name.as_deref())
-        && e.reason.contains("name ending")
-    {
-        return Err(e.into());
-    }
+    check_name(file_name.as_deref())?;
     Ok(Upload {
         scope,
         writer: app.blobs.create().await?,

@@ -220,6 +220,22 @@ pub struct LinkEvidenceRequest {
     pub links: Vec<LinkBody>,
 }
 
+/// Largest text part of an upload form (title, description...).
+pub(crate) const SMALL_FIELD_MAX: usize = 8000;
+
+/// Reads a text part of a multipart form, at most [`SMALL_FIELD_MAX`] bytes: these routes take
+/// large bodies for the file, so a text part must not be read without a bound.
+pub(crate) async fn small_field(field: &mut axum::extract::multipart::Field<'_>) -> Option<String> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.chunk().await.ok()? {
+        if buf.len() + chunk.len() > SMALL_FIELD_MAX {
+            return None;
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    String::from_utf8(buf).ok()
+}
+
 /// Reads a multipart upload: the `file` part streams into the blob store; the other parts
 /// (`title`, `description`, `valid_until`, `requirement` and `control`, repeatable) are
 /// metadata. Nothing is recorded unless everything is valid.
@@ -250,7 +266,7 @@ pub(crate) async fn receive(
     while let Some(mut field) = mp.next_field().await.map_err(|_| broken())? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "_csrf" {
-            let given = field.text().await.map_err(|_| broken())?;
+            let given = small_field(&mut field).await.ok_or_else(broken)?;
             if let Some(expected) = csrf {
                 if !crate::ui::session::constant_eq(given.as_bytes(), expected.as_bytes()) {
                     return Err(forged());
@@ -273,10 +289,12 @@ pub(crate) async fn receive(
             upload = Some(u);
             continue;
         }
-        let text = field.text().await.map_err(|_| broken())?;
-        if text.len() > 8000 {
-            return Err(ApiError::invalid(name, "is too long"));
-        }
+        let Some(text) = small_field(&mut field).await else {
+            return Err(ApiError::invalid(
+                name,
+                format!("is too long or not text (at most {SMALL_FIELD_MAX} bytes of UTF-8)"),
+            ));
+        };
         match name.as_str() {
             "title" => meta.title = text,
             "description" => meta.description = text,

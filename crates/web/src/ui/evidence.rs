@@ -564,10 +564,10 @@ pub async fn import(
                 file.extend_from_slice(&chunk);
             }
         } else {
-            let v = field
-                .text()
+            let mut field = field;
+            let v = crate::api::evidence::small_field(&mut field)
                 .await
-                .map_err(|_| bad("The form could not be read."))?;
+                .ok_or_else(|| bad("A form field is too long or not text."))?;
             fields.push((name, v));
         }
     }
