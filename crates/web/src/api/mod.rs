@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalog;
 pub mod controls;
 pub mod evidence;
+pub mod evidence_imports;
 pub mod gap;
 pub mod health;
 pub mod locations;
@@ -156,7 +157,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::coverage))
         .routes(routes!(evidence::expiring))
         .routes(
-            routes!(evidence::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+            routes!(evidence_imports::import)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
 }
 

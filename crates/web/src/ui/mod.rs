@@ -9,6 +9,7 @@ pub mod auth;
 pub mod catalog;
 pub mod chrome;
 pub mod evidence;
+pub mod evidence_import;
 pub mod forms;
 pub mod gap;
 pub mod home;

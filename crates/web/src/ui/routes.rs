@@ -7,8 +7,8 @@ use axum::handler::Handler;
 use axum::routing::{get, post};
 
 use super::{
-    account, assets, audit, auth, catalog, evidence, gap, home, locations, members, org, plan,
-    risk, sra,
+    account, assets, audit, auth, catalog, evidence, evidence_import, gap, home, locations,
+    members, org, plan, risk, sra,
 };
 use crate::AppState;
 
@@ -160,8 +160,8 @@ pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
     .get("/orgs/{slug}/evidence", evidence::list)
     .post_upload("/orgs/{slug}/evidence", evidence::upload)
     .post("/orgs/{slug}/evidence/link", evidence::add_link)
-    .get("/orgs/{slug}/evidence/import", evidence::import_form)
-    .post_upload("/orgs/{slug}/evidence/import", evidence::import)
+    .get("/orgs/{slug}/evidence/import", evidence_import::import_form)
+    .post_upload("/orgs/{slug}/evidence/import", evidence_import::import)
     .get("/orgs/{slug}/evidence/{id}", evidence::show)
     .post("/orgs/{slug}/evidence/{id}", evidence::save)
     .post("/orgs/{slug}/evidence/{id}/links", evidence::save_links)
