@@ -415,3 +415,28 @@ pub async fn summary(app: &App, caller: &Caller, slug: &str) -> Result<EvidenceS
     }
     Ok(s)
 }
+
+/// The evidence behind each control of an organization, by freshness today.
+pub async fn by_control(
+    app: &App,
+    caller: &Caller,
+    slug: &str,
+) -> Result<std::collections::HashMap<safeharbor_domain::ids::ControlId, EvidenceSummary>> {
+    let scope = authz::scope(app, caller, slug, Need::Read).await?;
+    let today = app.now().date();
+    let mut out: std::collections::HashMap<_, EvidenceSummary> = std::collections::HashMap::new();
+    for e in app.store.all_evidence(&scope).await? {
+        let f = e.freshness(today);
+        for l in &e.links {
+            if let LinkTarget::Control(c) = l {
+                let s = out.entry(*c).or_default();
+                match f {
+                    safeharbor_domain::evidence::Freshness::Current => s.current += 1,
+                    safeharbor_domain::evidence::Freshness::Expiring => s.expiring += 1,
+                    safeharbor_domain::evidence::Freshness::Expired => s.expired += 1,
+                }
+            }
+        }
+    }
+    Ok(out)
+}

@@ -554,3 +554,38 @@ async fn the_upload_page_needs_its_form_token_before_the_file_and_answers_the_sc
         r.text
     );
 }
+
+#[tokio::test]
+async fn the_controls_page_shows_the_evidence_behind_each_control() {
+    let app = spawn_app().await;
+    let b = app.page_sign_in("alpha.admin@example.com").await;
+    let control = &app.seed.area["alpha-clinic"].control;
+    let page = app.page_get(&b, "/orgs/alpha-clinic/controls").await;
+    assert!(
+        page.text.contains(&format!(
+            "/orgs/alpha-clinic/evidence?control={control}\">1 current</a>"
+        )),
+        "the seeded control links to its one current piece of evidence"
+    );
+    let list = app
+        .page_get(
+            &b,
+            &format!("/orgs/alpha-clinic/evidence?control={control}"),
+        )
+        .await;
+    assert!(list.text.contains("Alpha Clinic access review sign-off"));
+    // After it expires the control shows it as expired.
+    let id = &app.seed.area["alpha-clinic"].evidence;
+    app.send_as(
+        "alpha_admin",
+        Method::PATCH,
+        &format!("{ALPHA}/evidence/{id}"),
+        &json!({"valid_until": "2026-03-01"}),
+    )
+    .await;
+    let page = app.page_get(&b, "/orgs/alpha-clinic/controls").await;
+    assert!(
+        page.text.contains("1 expired"),
+        "the control shows its evidence expired"
+    );
+}

@@ -53,6 +53,8 @@ pub struct ListQuery {
     cursor: String,
     #[serde(default)]
     archived: String,
+    #[serde(default)]
+    control: String,
 }
 
 #[derive(Template)]
@@ -84,6 +86,7 @@ async fn list_page(
         q: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
         freshness: Freshness::parse(&q.freshness).ok(),
         include_archived: q.archived == "1",
+        link: ControlId::parse(&q.control).ok().map(LinkTarget::Control),
         ..EvidenceFilter::default()
     };
     let list = evidence::list(&s.app, &ui.caller, slug, &filter, &page).await?;
@@ -92,6 +95,7 @@ async fn list_page(
             .append_pair("q", &q.q)
             .append_pair("freshness", &q.freshness)
             .append_pair("archived", &q.archived)
+            .append_pair("control", &q.control)
             .append_pair("cursor", &c)
             .finish()
     });

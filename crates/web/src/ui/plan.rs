@@ -330,6 +330,12 @@ impl ControlForm {
     }
 }
 
+impl ControlsPage {
+    fn evidence_of(&self, c: &Control) -> safeharbor_core::evidence::EvidenceSummary {
+        self.evidence.get(&c.id).copied().unwrap_or_default()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "controls.html")]
 struct ControlsPage {
@@ -337,6 +343,7 @@ struct ControlsPage {
     org: Organization,
     controls: Vec<Control>,
     inherited: Vec<(Organization, Control)>,
+    evidence: std::collections::HashMap<ControlId, safeharbor_core::evidence::EvidenceSummary>,
     can_write: bool,
     is_provider: bool,
     clients: Vec<(String, String, String)>,
@@ -401,6 +408,7 @@ async fn controls_page(
         is_provider: org.kind == OrgKind::Provider,
         controls: controls::list(&s.app, &ui.caller, slug).await?,
         inherited: controls::inherited(&s.app, &ui.caller, slug).await?,
+        evidence: safeharbor_core::evidence::by_control(&s.app, &ui.caller, slug).await?,
         org,
         clients,
         statuses: ControlStatus::ALL
