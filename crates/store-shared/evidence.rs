@@ -563,4 +563,16 @@ impl EvidenceStore for crate::Backend {
         commit(tx).await?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn release_job_lease(&self, job: &str, holder: &str, now: OffsetDateTime) -> Result<()> {
+        let mut tx = crate::dialect::begin_write(&self.pool).await?;
+        sqlx::query("UPDATE job_lease SET expires_at = $1 WHERE job = $2 AND holder = $3")
+            .bind(micros(now))
+            .bind(job)
+            .bind(holder)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        commit(tx).await
+    }
 }

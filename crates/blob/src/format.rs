@@ -1,25 +1,31 @@
 //! The blob file format, version 1.
 //!
 //! ```text
-//! header (24 bytes): "SHB1" | key id (8) | nonce prefix (7, random per blob) | 0 | chunk size (u32 BE)
-//! then chunks:       AES-256-GCM(plaintext[i]) | tag (16)
-//! nonce of chunk i:  nonce prefix (7) | i (u32 BE) | 1 if last chunk else 0
+//! header (32 bytes): "SHB1" | key id (8) | salt (16, random per blob) | chunk size (u32 BE)
+//! blob key:          HMAC-SHA256(data key, "safeharbor-blob-v1" | salt)
+//! then chunks:       AES-256-GCM under the blob key (plaintext[i]) | tag (16)
+//! nonce of chunk i:  0 (7) | i (u32 BE) | 1 if last chunk else 0
 //! associated data:   the header
 //! ```
-//! Every chunk but the last holds exactly `chunk size` bytes of plaintext. Putting the index and
-//! the last-chunk flag in the nonce makes reordering, dropping or truncating chunks fail
-//! authentication, and the header as associated data binds the key id and chunk size.
+//! Every blob is sealed under its own key derived from the data key and a random 128-bit salt,
+//! so nonces never repeat under one AES key however many blobs a data key seals (random 96-bit
+//! nonces under a shared key would approach NIST SP 800-38D's collision bound after billions of
+//! chunks). Every chunk but the last holds exactly `chunk size` bytes of plaintext. Putting the
+//! index and the last-chunk flag in the nonce makes reordering, dropping or truncating chunks
+//! fail authentication, and the header as associated data binds the key id, salt and chunk size.
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use hmac::{Hmac, Mac};
 use safeharbor_core::{Error, Result};
+use sha2::Sha256;
 
 use crate::keyring::{KEY_ID_LEN, Key};
 
 /// Plaintext bytes per chunk.
 pub const CHUNK: usize = 1 << 20;
 /// Header length.
-pub const HEADER_LEN: usize = 24;
+pub const HEADER_LEN: usize = 32;
 /// Tag length.
 pub const TAG_LEN: usize = 16;
 const MAGIC: &[u8; 4] = b"SHB1";
@@ -31,7 +37,7 @@ const MAX_CHUNK: u32 = 16 << 20;
 pub struct Header {
     /// The key the blob is sealed with.
     pub key_id: [u8; KEY_ID_LEN],
-    nonce_prefix: [u8; 7],
+    salt: [u8; 16],
     chunk: u32,
 }
 
@@ -41,38 +47,47 @@ impl Header {
         let mut b = [0; HEADER_LEN];
         b[..4].copy_from_slice(MAGIC);
         b[4..12].copy_from_slice(&self.key_id);
-        b[12..19].copy_from_slice(&self.nonce_prefix);
-        b[20..24].copy_from_slice(&self.chunk.to_be_bytes());
+        b[12..28].copy_from_slice(&self.salt);
+        b[28..32].copy_from_slice(&self.chunk.to_be_bytes());
         b
     }
 
     /// Reads a header; `None` if it is not one this version wrote.
     pub fn parse(b: &[u8; HEADER_LEN]) -> Option<Self> {
-        if &b[..4] != MAGIC || b[19] != 0 {
+        if &b[..4] != MAGIC {
             return None;
         }
-        let chunk = u32::from_be_bytes([b[20], b[21], b[22], b[23]]);
+        let chunk = u32::from_be_bytes([b[28], b[29], b[30], b[31]]);
         if chunk == 0 || chunk > MAX_CHUNK {
             return None;
         }
         let mut key_id = [0; KEY_ID_LEN];
         key_id.copy_from_slice(&b[4..12]);
-        let mut nonce_prefix = [0; 7];
-        nonce_prefix.copy_from_slice(&b[12..19]);
+        let mut salt = [0; 16];
+        salt.copy_from_slice(&b[12..28]);
         Some(Self {
             key_id,
-            nonce_prefix,
+            salt,
             chunk,
         })
     }
 }
 
-fn nonce(prefix: [u8; 7], index: u32, last: bool) -> [u8; 12] {
+fn nonce(index: u32, last: bool) -> [u8; 12] {
     let mut n = [0; 12];
-    n[..7].copy_from_slice(&prefix);
     n[7..11].copy_from_slice(&index.to_be_bytes());
     n[11] = u8::from(last);
     n
+}
+
+/// The blob's own AES key: HMAC-SHA256 of the salt under the data key.
+fn blob_cipher(key: &Key, salt: &[u8; 16]) -> Result<Aes256Gcm> {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(&key.0).map_err(|_| Error::internal("key size"))?;
+    mac.update(b"safeharbor-blob-v1");
+    mac.update(salt);
+    let derived = mac.finalize().into_bytes();
+    Aes256Gcm::new_from_slice(&derived).map_err(|_| Error::internal("key size"))
 }
 
 fn sealed_failed() -> Error {
@@ -98,15 +113,15 @@ impl std::fmt::Debug for Sealer {
 impl Sealer {
     /// A sealer under `key` with a fresh random nonce prefix, and the header to write first.
     pub fn new(key: &Key, key_id: [u8; KEY_ID_LEN]) -> Result<(Header, Self)> {
-        let mut nonce_prefix = [0; 7];
-        getrandom::fill(&mut nonce_prefix)
+        let mut salt = [0; 16];
+        getrandom::fill(&mut salt)
             .map_err(|e| Error::internal(format!("random source failed: {e}")))?;
         let header = Header {
             key_id,
-            nonce_prefix,
+            salt,
             chunk: u32::try_from(CHUNK).map_err(|_| Error::internal("chunk size"))?,
         };
-        let cipher = Aes256Gcm::new_from_slice(&key.0).map_err(|_| Error::internal("key size"))?;
+        let cipher = blob_cipher(key, &salt)?;
         Ok((
             header,
             Self {
@@ -125,7 +140,7 @@ impl Sealer {
         }
         let start = out.len();
         out.extend_from_slice(plain);
-        let n = nonce(self.header.nonce_prefix, self.index, last);
+        let n = nonce(self.index, last);
         let tag = self
             .cipher
             .encrypt_in_place_detached(&Nonce::from(n), &self.header.to_bytes(), &mut out[start..])
@@ -159,7 +174,7 @@ impl std::fmt::Debug for Opener {
 impl Opener {
     /// An opener for a blob with `header`, sealed under `key`.
     pub fn new(key: &Key, header: Header) -> Result<Self> {
-        let cipher = Aes256Gcm::new_from_slice(&key.0).map_err(|_| Error::internal("key size"))?;
+        let cipher = blob_cipher(key, &header.salt)?;
         Ok(Self {
             cipher,
             header,
@@ -181,7 +196,7 @@ impl Opener {
         let tag_bytes: [u8; TAG_LEN] = buf[body..].try_into().map_err(|_| sealed_failed())?;
         let tag = Tag::from(tag_bytes);
         buf.truncate(body);
-        let n = nonce(self.header.nonce_prefix, self.index, last);
+        let n = nonce(self.index, last);
         self.cipher
             .decrypt_in_place_detached(&Nonce::from(n), &self.header.to_bytes(), buf, &tag)
             .map_err(|_| sealed_failed())?;

@@ -32,6 +32,7 @@ const STALE_TEMP: std::time::Duration = std::time::Duration::from_hours(24);
 #[derive(Debug, Clone)]
 pub struct LocalBlobStore {
     root: PathBuf,
+    keys_dir: PathBuf,
     keys: Arc<RwLock<Keyring>>,
 }
 
@@ -69,6 +70,7 @@ impl LocalBlobStore {
         clean_stale_temps(&root.join("tmp"));
         Ok(Self {
             root,
+            keys_dir,
             keys: Arc::new(RwLock::new(ring)),
         })
     }
@@ -81,11 +83,29 @@ impl LocalBlobStore {
             .add_current()
     }
 
+    /// The keyring, reloaded when `keys/CURRENT` names another key than the one loaded (a
+    /// `rotate-key` run by the CLI or by another server sharing the directory).
     fn ring(&self) -> Result<Keyring> {
-        self.keys
+        let loaded = self
+            .keys
             .read()
             .map(|k| k.clone())
-            .map_err(|_| Error::internal("keyring lock poisoned"))
+            .map_err(|_| Error::internal("keyring lock poisoned"))?;
+        let current = fs::read_to_string(self.keys_dir.join("CURRENT")).unwrap_or_default();
+        if current.trim().is_empty() || current.trim() == loaded.current_id() {
+            return Ok(loaded);
+        }
+        self.reload()
+    }
+
+    /// Reloads every key from disk (a blob names a key this process has not loaded yet).
+    fn reload(&self) -> Result<Keyring> {
+        let fresh = Keyring::load(&self.keys_dir)?;
+        *self
+            .keys
+            .write()
+            .map_err(|_| Error::internal("keyring lock poisoned"))? = fresh.clone();
+        Ok(fresh)
     }
 
     fn path_of(&self, sha256: &str) -> Result<PathBuf> {
@@ -273,14 +293,10 @@ impl BlobWriter for LocalWriter {
                 let sha = hex::encode(state.hasher.finalize());
                 let dir = root.join(&sha[..2]);
                 fs::create_dir_all(&dir).map_err(io("creating a blob directory"))?;
-                let dest = dir.join(&sha);
-                if dest.exists() {
-                    // The same bytes are stored already: keep the stored copy.
-                    fs::remove_file(&tmp).map_err(io("removing a duplicate temp file"))?;
-                } else {
-                    fs::rename(&tmp, &dest).map_err(io("moving a blob into place"))?;
-                    sync_dir(&dir)?;
-                }
+                // When the same bytes are stored already, the new copy replaces the old one:
+                // the content is identical, and a damaged or old-key copy gets repaired.
+                fs::rename(&tmp, dir.join(&sha)).map_err(io("moving a blob into place"))?;
+                sync_dir(&dir)?;
                 Ok(sha)
             })
             .await,
@@ -294,32 +310,43 @@ struct LocalReader {
     file: Option<File>,
     opener: Opener,
     remaining: u64,
+    hasher: Sha256,
+    expect: String,
+}
+
+/// What opening a blob found.
+enum Opened {
+    Missing,
+    /// The blob names a key the keyring does not hold.
+    NoKey([u8; keyring::KEY_ID_LEN]),
+    Reader(Box<LocalReader>),
 }
 
 impl LocalReader {
-    fn open(path: &Path, ring: &Keyring) -> Result<Option<Self>> {
+    fn open(path: &Path, ring: &Keyring, expect: &str) -> Result<Opened> {
         let mut file = match File::open(path) {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Opened::Missing),
             Err(e) => return Err(io("opening a blob")(e)),
         };
         let len = file.metadata().map_err(io("reading a blob"))?.len();
         let mut head = [0; format::HEADER_LEN];
         file.read_exact(&mut head).map_err(|_| altered())?;
         let header = Header::parse(&head).ok_or_else(altered)?;
-        let key = ring.get(&header.key_id).ok_or_else(|| {
-            Error::internal(format!(
-                "blob store: a blob needs key {}, which is not in the keyring",
-                hex::encode(header.key_id)
-            ))
-        })?;
-        Ok(Some(Self {
+        let Some(key) = ring.get(&header.key_id) else {
+            return Ok(Opened::NoKey(header.key_id));
+        };
+        Ok(Opened::Reader(Box::new(Self {
             file: Some(file),
             opener: Opener::new(key, header)?,
             remaining: len - format::HEADER_LEN as u64,
-        }))
+            hasher: Sha256::new(),
+            expect: expect.to_owned(),
+        })))
     }
 
+    /// The next authenticated chunk. The last one is handed out only if the whole blob hashes
+    /// to its address, so a valid blob swapped in under another name is refused too.
     fn next_blocking(&mut self) -> Result<Option<Vec<u8>>> {
         let Some(file) = self.file.as_mut() else {
             return Ok(None);
@@ -332,11 +359,23 @@ impl LocalReader {
         self.remaining -= take;
         let last = self.remaining == 0;
         self.opener.open(&mut buf, last)?;
+        self.hasher.update(&buf);
         if last {
             self.file = None;
+            let got = hex::encode(std::mem::take(&mut self.hasher).finalize());
+            if got != self.expect {
+                return Err(altered());
+            }
         }
         Ok(Some(buf))
     }
+}
+
+fn no_key(id: [u8; keyring::KEY_ID_LEN]) -> Error {
+    Error::internal(format!(
+        "blob store: a blob needs key {}, which is not in the keys directory; restore it from the key backup",
+        hex::encode(id)
+    ))
 }
 
 /// A blob that fails authentication: someone or something changed it on disk.
@@ -356,6 +395,8 @@ impl BlobReader for LocalReader {
                 file: None,
                 opener: self.opener.clone(),
                 remaining: 0,
+                hasher: Sha256::new(),
+                expect: String::new(),
             },
         );
         let (back, out) = join(
@@ -378,25 +419,29 @@ fn check_blocking(path: &Path, ring: &Keyring, sha256: &str) -> Result<BlobCheck
         Err(e) => return Err(io("opening a blob")(e)),
         Ok(_) => {}
     }
-    let Ok(Some(mut reader)) = LocalReader::open(path, ring) else {
-        return Ok(BlobCheck::Altered);
+    let mut reader = match LocalReader::open(path, ring, sha256) {
+        Ok(Opened::Reader(r)) => r,
+        Ok(Opened::Missing) => return Ok(BlobCheck::Missing),
+        Ok(Opened::NoKey(_)) => return Ok(BlobCheck::KeyMissing),
+        Err(_) => return Ok(BlobCheck::Altered),
     };
-    let mut hasher = Sha256::new();
     let mut size = 0u64;
     loop {
         match reader.next_blocking() {
-            Ok(Some(chunk)) => {
-                size += chunk.len() as u64;
-                hasher.update(&chunk);
-            }
-            Ok(None) => break,
+            Ok(Some(chunk)) => size += chunk.len() as u64,
+            Ok(None) => return Ok(BlobCheck::Intact { size }),
             Err(_) => return Ok(BlobCheck::Altered),
         }
     }
-    if hex::encode(hasher.finalize()) == sha256 {
-        Ok(BlobCheck::Intact { size })
-    } else {
-        Ok(BlobCheck::Altered)
+}
+
+impl LocalBlobStore {
+    /// Opens a blob, reloading the keys once if it names a key not loaded yet.
+    fn open_blocking(&self, path: &Path, sha256: &str) -> Result<Opened> {
+        match LocalReader::open(path, &self.ring()?, sha256)? {
+            Opened::NoKey(_) => LocalReader::open(path, &self.reload()?, sha256),
+            other => Ok(other),
+        }
     }
 }
 
@@ -411,20 +456,31 @@ impl BlobStore for LocalBlobStore {
 
     async fn open(&self, sha256: &str) -> Result<Box<dyn BlobReader>> {
         let path = self.path_of(sha256)?;
-        let ring = self.ring()?;
-        let reader =
-            join(tokio::task::spawn_blocking(move || LocalReader::open(&path, &ring)).await)??;
-        match reader {
-            Some(r) => Ok(Box::new(r)),
-            None => Err(Error::NotFound),
+        let me = self.clone();
+        let sha = sha256.to_owned();
+        let opened =
+            join(tokio::task::spawn_blocking(move || me.open_blocking(&path, &sha)).await)??;
+        match opened {
+            Opened::Reader(r) => Ok(r),
+            Opened::Missing => Err(Error::NotFound),
+            Opened::NoKey(id) => Err(no_key(id)),
         }
     }
 
     async fn check(&self, sha256: &str) -> Result<BlobCheck> {
         let path = self.path_of(sha256)?;
-        let ring = self.ring()?;
+        let me = self.clone();
         let sha = sha256.to_owned();
-        join(tokio::task::spawn_blocking(move || check_blocking(&path, &ring, &sha)).await)?
+        join(
+            tokio::task::spawn_blocking(move || {
+                let first = check_blocking(&path, &me.ring()?, &sha)?;
+                if first == BlobCheck::KeyMissing {
+                    return check_blocking(&path, &me.reload()?, &sha);
+                }
+                Ok(first)
+            })
+            .await,
+        )?
     }
 
     async fn rewrap(&self, sha256: &str) -> Result<bool> {
@@ -435,14 +491,22 @@ impl BlobStore for LocalBlobStore {
         join(
             tokio::task::spawn_blocking(move || -> Result<bool> {
                 let mut head = [0; format::HEADER_LEN];
-                File::open(&path)
-                    .and_then(|mut f| f.read_exact(&mut head))
-                    .map_err(io("reading a blob"))?;
+                match File::open(&path).and_then(|mut f| f.read_exact(&mut head)) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(Error::NotFound);
+                    }
+                    Err(e) => return Err(io("reading a blob")(e)),
+                }
                 let header = Header::parse(&head).ok_or_else(altered)?;
                 if header.key_id == ring.current().1 {
                     return Ok(false);
                 }
-                let mut reader = LocalReader::open(&path, &ring)?.ok_or(Error::NotFound)?;
+                let mut reader = match me.open_blocking(&path, &sha)? {
+                    Opened::Reader(r) => r,
+                    Opened::Missing => return Err(Error::NotFound),
+                    Opened::NoKey(id) => return Err(no_key(id)),
+                };
                 let mut w = me.new_writer()?;
                 let mut state = w.state.take().ok_or_else(|| Error::internal("no state"))?;
                 let mut out = Vec::with_capacity(CHUNK + 16);

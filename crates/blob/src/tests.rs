@@ -152,3 +152,68 @@ async fn a_malformed_address_is_refused_before_touching_the_disk() {
         Err(Error::Invalid(_))
     ));
 }
+
+#[tokio::test]
+async fn a_server_picks_up_a_key_rotated_by_another_process() {
+    let (d, a) = store();
+    let data = bytes(CHUNK + 3);
+    let stored = put(&a, &data, 1 << 16).await;
+    // Another process (the CLI) rotates and rewraps, with its own store on the same directory.
+    let b = LocalBlobStore::open(d.path()).unwrap();
+    let new = b.rotate_key().unwrap();
+    assert!(b.rewrap(&stored.sha256).await.unwrap());
+    // The first store reads the rewrapped blob and writes new ones under the new key.
+    assert_eq!(get(&a, &stored.sha256).await, data);
+    assert_eq!(a.current_key(), new);
+    let fresh = put(&a, b"written after the rotation", 7).await;
+    let disk = fs::read(a.blob_path(&fresh.sha256).unwrap()).unwrap();
+    assert_eq!(hex::encode(&disk[4..12]), new);
+}
+
+#[tokio::test]
+async fn a_valid_blob_swapped_in_under_another_address_is_refused() {
+    let (_d, s) = store();
+    let x = put(&s, b"the real restore test report", 5).await;
+    let y = put(&s, b"something else entirely", 5).await;
+    fs::copy(
+        s.blob_path(&y.sha256).unwrap(),
+        s.blob_path(&x.sha256).unwrap(),
+    )
+    .unwrap();
+    let mut r = s.open(&x.sha256).await.unwrap();
+    assert!(
+        r.next_chunk().await.is_err(),
+        "the bytes do not hash to the address asked for"
+    );
+    assert_eq!(s.check(&x.sha256).await.unwrap(), BlobCheck::Altered);
+}
+
+#[tokio::test]
+async fn a_blob_whose_key_is_gone_is_reported_as_such() {
+    let (d, s) = store();
+    let x = put(&s, b"sealed under the first key", 5).await;
+    let old = s.current_key();
+    s.rotate_key().unwrap();
+    fs::remove_file(d.path().join("keys").join(format!("{old}.key"))).unwrap();
+    let again = LocalBlobStore::open(d.path()).unwrap();
+    assert_eq!(again.check(&x.sha256).await.unwrap(), BlobCheck::KeyMissing);
+    let e = again.open(&x.sha256).await.err().unwrap();
+    assert!(e.to_string().contains("key backup"), "{e}");
+}
+
+#[tokio::test]
+async fn uploading_the_same_bytes_again_repairs_a_damaged_copy() {
+    let (_d, s) = store();
+    let x = put(&s, b"contingency plan, signed", 4).await;
+    let path = s.blob_path(&x.sha256).unwrap();
+    let mut disk = fs::read(&path).unwrap();
+    let at = disk.len() - 3;
+    disk[at] ^= 1;
+    fs::write(&path, &disk).unwrap();
+    assert_eq!(s.check(&x.sha256).await.unwrap(), BlobCheck::Altered);
+    put(&s, b"contingency plan, signed", 4).await;
+    assert!(matches!(
+        s.check(&x.sha256).await.unwrap(),
+        BlobCheck::Intact { .. }
+    ));
+}

@@ -27,6 +27,8 @@ pub enum BlobCheck {
     Missing,
     /// There, but it fails authentication or hashes to something else.
     Altered,
+    /// There, but sealed under a key that is not in the keys directory.
+    KeyMissing,
 }
 
 /// A blob being written. Dropping it unfinished removes everything it wrote.

@@ -121,4 +121,6 @@ pub trait EvidenceStore: Send + Sync {
         now: OffsetDateTime,
         ttl: time::Duration,
     ) -> Result<bool>;
+    /// Ends `holder`'s lease on `job` now (nothing if another holder has it).
+    async fn release_job_lease(&self, job: &str, holder: &str, now: OffsetDateTime) -> Result<()>;
 }

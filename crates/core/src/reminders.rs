@@ -40,6 +40,8 @@ pub struct ReminderReport {
     pub mails_sent: usize,
     /// Messages that failed (the tasks stand; the next run does not resend).
     pub mail_failures: usize,
+    /// Organizations whose reminders failed (logged; the next run tries again).
+    pub failures: usize,
 }
 
 /// Runs the reminders once, as `holder` (a name unique to this process).
@@ -60,6 +62,17 @@ pub async fn run(
             ..ReminderReport::default()
         });
     }
+    let result = run_leased(app, mailer, public_url).await;
+    // Released at once, so a manual run right after a scheduled one is not refused.
+    app.store.release_job_lease(JOB, holder, app.now()).await?;
+    result
+}
+
+async fn run_leased(
+    app: &App,
+    mailer: Option<&dyn Mailer>,
+    public_url: Option<&str>,
+) -> Result<ReminderReport> {
     let op = Caller::local_operator();
     let mut report = ReminderReport::default();
     let mut page = PageRequest::parse(Some(200), None)?;
@@ -71,7 +84,15 @@ pub async fn run(
         for item in p.items {
             let scope = authz::scope(app, &op, item.org.slug.as_str(), Need::Write).await?;
             report.orgs += 1;
-            let (ev, ctl) = remind_org(app, &op, &scope).await?;
+            // One organization's failure must not stop the others' reminders.
+            let (ev, ctl) = match remind_org(app, &op, &scope).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(org_id = %item.org.id, error = %e, "reminders failed for an organization");
+                    report.failures += 1;
+                    continue;
+                }
+            };
             report.evidence_tasks += ev;
             report.control_tasks += ctl;
             if ev + ctl > 0

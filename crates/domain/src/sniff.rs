@@ -17,9 +17,54 @@ pub const SNIFF_BYTES: usize = 4096;
 
 /// Name endings refused whatever the content: they run when opened on Windows or macOS.
 const RUNNABLE_ENDINGS: &[&str] = &[
-    ".exe", ".com", ".scr", ".pif", ".bat", ".cmd", ".ps1", ".psm1", ".vbs", ".vbe", ".js", ".jse",
-    ".wsf", ".wsh", ".hta", ".msi", ".msp", ".dll", ".sys", ".cpl", ".jar", ".lnk", ".reg", ".sh",
-    ".command", ".app", ".apk", ".dmg", ".iso", ".img", ".vhd", ".vhdx",
+    ".exe",
+    ".com",
+    ".scr",
+    ".pif",
+    ".bat",
+    ".cmd",
+    ".ps1",
+    ".psm1",
+    ".vbs",
+    ".vbe",
+    ".js",
+    ".jse",
+    ".wsf",
+    ".wsh",
+    ".hta",
+    ".msi",
+    ".msp",
+    ".dll",
+    ".sys",
+    ".cpl",
+    ".jar",
+    ".lnk",
+    ".reg",
+    ".sh",
+    ".command",
+    ".app",
+    ".apk",
+    ".dmg",
+    ".iso",
+    ".img",
+    ".vhd",
+    ".vhdx",
+    ".url",
+    ".scf",
+    ".inf",
+    ".wsc",
+    ".sct",
+    ".settingcontent-ms",
+    ".msc",
+    ".application",
+    ".appref-ms",
+    ".gadget",
+    ".ps1xml",
+    ".psd1",
+    ".vb",
+    ".ws",
+    ".xll",
+    ".library-ms",
 ];
 
 /// Media type of `head` (the first [`SNIFF_BYTES`] bytes, or the whole file if shorter), or
@@ -53,12 +98,47 @@ pub fn sniff(head: &[u8], name: Option<&str>) -> Result<&'static str, Invalid> {
 
 /// Refuses a file name that runs as a program when opened, before any byte is read.
 pub fn check_name(name: Option<&str>) -> Result<(), Invalid> {
-    let lower = name.map(str::to_ascii_lowercase).unwrap_or_default();
+    // Windows drops trailing dots and spaces: `fix.js.` is saved as `fix.js`.
+    let lower = name
+        .map(|n| n.trim_end_matches(['.', ' ']).to_ascii_lowercase())
+        .unwrap_or_default();
     match RUNNABLE_ENDINGS.iter().find(|e| lower.ends_with(*e)) {
         Some(ending) => Err(refused(&format!(
             "has a name ending in {ending}, which runs as a program when opened"
         ))),
         None => Ok(()),
+    }
+}
+
+/// The name to download a file under: its stored name, with an extension matching the type it
+/// was judged to be appended when the name lacks one, so that opening the download never runs
+/// anything (`devices.bat` stored as CSV downloads as `devices.bat.csv`).
+pub fn download_name(name: &str, media_type: &str) -> String {
+    let (fitting, default): (&[&str], &str) = match media_type {
+        "application/pdf" => (&["pdf"], "pdf"),
+        "image/png" => (&["png"], "png"),
+        "image/jpeg" => (&["jpg", "jpeg"], "jpg"),
+        "image/gif" => (&["gif"], "gif"),
+        "image/webp" => (&["webp"], "webp"),
+        "image/tiff" => (&["tif", "tiff"], "tif"),
+        "text/csv" => (&["csv", "txt"], "csv"),
+        "application/json" => (&["json", "txt", "log"], "json"),
+        "text/plain" => (&["txt", "log", "md", "csv", "json", "xml", "eml"], "txt"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => (&["xlsx"], "xlsx"),
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => {
+            (&["pptx"], "pptx")
+        }
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+            (&["docx"], "docx")
+        }
+        "application/vnd.oasis.opendocument.spreadsheet" => (&["ods"], "ods"),
+        "application/vnd.oasis.opendocument.text" => (&["odt"], "odt"),
+        _ => (&["bin"], "bin"),
+    };
+    if fitting.iter().any(|e| has_ext(name, e)) {
+        name.to_owned()
+    } else {
+        format!("{name}.{default}")
     }
 }
 
@@ -289,6 +369,20 @@ mod tests {
     fn runnable_names_are_refused_even_when_the_content_is_text() {
         let e = sniff(b"Write-Host hi", Some("Check.PS1")).unwrap_err();
         assert!(e.reason.contains(".ps1"), "{}", e.reason);
+        assert!(
+            check_name(Some("report.js. ")).is_err(),
+            "trailing dots are dropped by Windows"
+        );
+        assert!(check_name(Some("Portal.url")).is_err());
+        assert!(check_name(Some("report.pdf")).is_ok());
+    }
+
+    #[test]
+    fn each_accepted_type_has_a_download_extension() {
+        assert_eq!(download_name("scan", "application/pdf"), "scan.pdf");
+        assert_eq!(download_name("devices.bat", "text/csv"), "devices.bat.csv");
+        assert_eq!(download_name("notes.TXT", "text/plain"), "notes.TXT");
+        assert_eq!(download_name("log.md", "text/plain"), "log.md");
     }
 
     #[test]

@@ -241,7 +241,10 @@ async fn dispatch(
                     );
                 }
             }
-            if r.mail_failures > 0 {
+            if r.failures > 0 {
+                println!("{} organizations failed; see the log.", r.failures);
+            }
+            if r.mail_failures > 0 || r.failures > 0 {
                 return Ok(ExitCode::from(1));
             }
         }

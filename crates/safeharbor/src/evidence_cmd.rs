@@ -41,10 +41,20 @@ pub async fn run(
                 "Done: {} files re-encrypted, {} already under key {}.",
                 r.rewrapped, r.unchanged, r.key
             );
+            for (b, why) in &r.failed {
+                println!(
+                    "NOT RE-ENCRYPTED ({why}): sha256 {} (organization {}, evidence {}, version {})",
+                    b.sha256, b.org_slug, b.evidence_id, b.version
+                );
+            }
             println!(
-                "Older key files in the keys directory are no longer needed for current files; keep them with your backups (older database backups refer to files they encrypted) before removing them."
+                "Running servers pick up the new key by themselves. Keep the older key files: remove one only after `evidence verify` passes with it moved away, and keep a copy with the backups made before today."
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(if r.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }
@@ -66,6 +76,7 @@ async fn verify(app: &App) -> anyhow::Result<ExitCode> {
     for p in &r.problems {
         let what = match p.check {
             BlobCheck::Missing => "MISSING",
+            BlobCheck::KeyMissing => "KEY MISSING",
             BlobCheck::Altered | BlobCheck::Intact { .. } => "ALTERED",
         };
         println!(
@@ -74,7 +85,7 @@ async fn verify(app: &App) -> anyhow::Result<ExitCode> {
         );
     }
     println!(
-        "Evidence NOT intact: {} of {} stored files missing or altered. Restore them from a backup of the data directory.",
+        "Evidence NOT intact: {} of {} stored files missing, altered or without their key. Restore them (or the keys directory) from a backup of the data directory.",
         r.problems.len(),
         r.blobs
     );

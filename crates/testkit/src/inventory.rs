@@ -493,6 +493,7 @@ pub fn page_routes() -> Vec<PageCase> {
         page("POST", "/orgs/{slug}/evidence/{id}", Org),
         page("POST", "/orgs/{slug}/evidence/{id}/links", Org),
         page("POST", "/orgs/{slug}/evidence/{id}/versions", Org),
+        page("POST", "/orgs/{slug}/evidence/{id}/link-version", Org),
         page("GET", "/orgs/{slug}/evidence/{id}/content", Org),
         page("GET", "/orgs/{slug}/evidence-coverage", Org),
         page("GET", "/evidence/expiring", Installation),

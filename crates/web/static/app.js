@@ -60,7 +60,8 @@
       if (button) { button.disabled = false; }
       if (bar) { bar.hidden = true; }
       if (err) {
-        err.textContent = body.error || (body.error && body.error.message) || "The upload failed; try again.";
+        err.textContent = typeof body.error === "string" ? body.error
+          : (body.error && body.error.message) || "The upload failed; try again.";
         err.hidden = false;
         err.focus();
       }

@@ -134,7 +134,10 @@ fn one(
     for e in by_target.get(&direct).into_iter().flatten() {
         push(e, false);
     }
+    // A control of the organization counts only with current evidence of its own; one with no
+    // evidence at all is unproven, one whose evidence is expiring or expired is stale.
     let mut unproven_control = false;
+    let mut stale_control = false;
     for c in own
         .iter()
         .filter(|c| c.requirement_refs.contains(&req.reference))
@@ -147,6 +150,12 @@ fn one(
         let linked = by_target.get(&LinkTarget::Control(c.id));
         if linked.is_none_or(Vec::is_empty) {
             unproven_control = true;
+        } else if !linked
+            .into_iter()
+            .flatten()
+            .any(|e| e.freshness(today) == Freshness::Current)
+        {
+            stale_control = true;
         }
         for e in linked.into_iter().flatten() {
             push(e, true);
@@ -165,12 +174,12 @@ fn one(
         });
     }
     let has_current = evidence.iter().any(|e| e.freshness == Freshness::Current);
-    let state = if has_current && !unproven_control {
+    let state = if has_current && !unproven_control && !stale_control {
         CoverageState::Backed
-    } else if !evidence.is_empty() && !has_current {
-        CoverageState::Stale
     } else if unproven_control {
         CoverageState::Unproven
+    } else if !evidence.is_empty() {
+        CoverageState::Stale
     } else if has_inherited {
         CoverageState::Inherited
     } else {

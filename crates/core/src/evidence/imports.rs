@@ -208,6 +208,26 @@ fn parse(app: &App, req: &ImportRequest<'_>) -> Result<Parsed> {
     })
 }
 
+/// A preset's mapping fitted to a file: columns of the preset that the file does not have are
+/// left unmapped (an export need not carry every column), so only the columns a person maps
+/// by hand must exist.
+pub fn preset_for(key: &str, data: &[u8]) -> Option<DeviceMapping> {
+    let mut m = DeviceMapping::preset(key)?;
+    let present: Vec<String> = header_row(data)
+        .iter()
+        .map(|h| crate::imports::header_key(h))
+        .collect();
+    for f in crate::imports::devices::DeviceField::ALL {
+        let absent = m
+            .get(f)
+            .is_some_and(|h| !present.contains(&crate::imports::header_key(h)));
+        if absent {
+            m.set(f, None);
+        }
+    }
+    Some(m)
+}
+
 /// The header row of a CSV file, for guessing a mapping.
 pub fn header_row(data: &[u8]) -> Vec<String> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
@@ -230,6 +250,7 @@ pub async fn run(
     if req.data.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::invalid("file", "is empty; choose the exported file"));
     }
+    safeharbor_domain::sniff::check_name(super::upload::clean_name(req.file_name).as_deref())?;
     let parsed = parse(app, &req)?;
     let mut out = ImportOutcome {
         kind: req.kind,
@@ -289,9 +310,7 @@ async fn keep_file(
         sha256: Some(stored.sha256),
         size: stored.size,
         media_type: req.kind.media_type().into(),
-        file_name: req
-            .file_name
-            .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect()),
+        file_name: super::upload::clean_name(req.file_name),
         url: None,
         record: Some(record),
         source: req.kind.source(),

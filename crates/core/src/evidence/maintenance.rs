@@ -65,30 +65,38 @@ pub struct RotateReport {
     pub rewrapped: usize,
     /// Blobs already under it.
     pub unchanged: usize,
+    /// Blobs that could not be re-encrypted (missing, altered, or their key is missing), with
+    /// what was wrong; they stay as they are.
+    pub failed: Vec<(BlobRef, String)>,
 }
 
-/// Re-encrypts every blob under the store's current key (call after adding a key).
+/// Re-encrypts every blob under the store's current key (call after adding a key). A blob that
+/// cannot be read is reported and skipped, never a reason to stop. A second pass catches blobs
+/// uploaded while the first ran.
 pub async fn rewrap_all(app: &App, mut progress: impl FnMut(usize, usize)) -> Result<RotateReport> {
-    let mut shas: Vec<String> = app
-        .store
-        .blob_refs()
-        .await?
-        .into_iter()
-        .map(|r| r.sha256)
-        .collect();
-    shas.sort();
-    shas.dedup();
     let mut report = RotateReport {
         key: app.blobs.current_key(),
         ..RotateReport::default()
     };
-    for (i, sha) in shas.iter().enumerate() {
-        if app.blobs.rewrap(sha).await? {
-            report.rewrapped += 1;
-        } else {
-            report.unchanged += 1;
+    let mut done: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for _pass in 0..2 {
+        let mut todo: BTreeMap<String, BlobRef> = BTreeMap::new();
+        for r in app.store.blob_refs().await? {
+            if !done.contains(&r.sha256) {
+                todo.entry(r.sha256.clone()).or_insert(r);
+            }
         }
-        progress(i + 1, shas.len());
+        let total = todo.len();
+        for (i, (sha, blob)) in todo.into_iter().enumerate() {
+            match app.blobs.rewrap(&sha).await {
+                Ok(true) => report.rewrapped += 1,
+                Ok(false) => report.unchanged += 1,
+                Err(crate::Error::NotFound) => report.failed.push((blob, "missing".into())),
+                Err(e) => report.failed.push((blob, e.to_string())),
+            }
+            done.insert(sha);
+            progress(i + 1, total);
+        }
     }
     Ok(report)
 }

@@ -144,6 +144,43 @@ fn describe_version(verb: &str, e: &Evidence) -> String {
     }
 }
 
+/// The evidence a new version goes to, checked: not archived, the same kind (a file for a
+/// file, a link for a link), and import records only from their import.
+pub(crate) async fn version_target(
+    app: &App,
+    scope: &TenantScope,
+    id: EvidenceId,
+    is_link: bool,
+    source: Source,
+) -> Result<Evidence> {
+    let e = app.store.get_evidence(scope, id).await?;
+    if e.archived_at.is_some() {
+        return Err(Error::conflict(
+            "evidence",
+            "this evidence is archived; restore it before adding a version",
+        ));
+    }
+    let kind_matches = match e.kind {
+        EvidenceKind::File => !is_link && source == Source::Manual,
+        EvidenceKind::Record => !is_link && source == e.source,
+        EvidenceKind::Link => is_link,
+    };
+    if !kind_matches {
+        return Err(Error::invalid(
+            "file",
+            match e.kind {
+                EvidenceKind::Record => {
+                    "an import record gets new versions only from its import; upload this file as new evidence"
+                }
+                _ => {
+                    "a new version must be of the same kind (a file for a file, a link for a link)"
+                }
+            },
+        ));
+    }
+    Ok(e)
+}
+
 pub(crate) async fn add_version(
     app: &App,
     caller: &Caller,
@@ -152,23 +189,7 @@ pub(crate) async fn add_version(
     mut version: EvidenceVersion,
     checked: CheckedNew,
 ) -> Result<Evidence> {
-    let mut e = app.store.get_evidence(scope, id).await?;
-    if e.archived_at.is_some() {
-        return Err(Error::conflict(
-            "evidence",
-            "this evidence is archived; restore it before adding a version",
-        ));
-    }
-    let kind_matches = match e.kind {
-        EvidenceKind::File | EvidenceKind::Record => version.url.is_none(),
-        EvidenceKind::Link => version.url.is_some(),
-    };
-    if !kind_matches {
-        return Err(Error::invalid(
-            "file",
-            "a new version must be of the same kind (a file for a file, a link for a link)",
-        ));
-    }
+    let mut e = version_target(app, scope, id, version.url.is_some(), version.source).await?;
     version.version = e.current.version + 1;
     if let Some(m) = checked.meta {
         e.title = m.title;

@@ -35,8 +35,14 @@ impl std::fmt::Debug for Upload {
     }
 }
 
-fn clean_name(name: Option<&str>) -> Option<String> {
-    let base = name?.rsplit(['/', '\\']).next()?.trim();
+/// The file's base name, without control characters or the trailing dots and spaces Windows
+/// drops (`report.js.` is saved as `report.js`).
+pub(crate) fn clean_name(name: Option<&str>) -> Option<String> {
+    let base = name?
+        .rsplit(['/', '\\'])
+        .next()?
+        .trim()
+        .trim_end_matches(['.', ' ']);
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     (!cleaned.is_empty()).then_some(cleaned)
 }
@@ -122,6 +128,14 @@ impl Upload {
             Some(t) => t,
             None => sniff(&self.head, self.file_name.as_deref())?,
         };
+        // Everything that can refuse the upload is checked before the bytes are kept.
+        let links = match self.target {
+            None => super::check_links(app, &self.scope, &meta.links).await?,
+            Some(id) => {
+                super::version_target(app, &self.scope, id, false, Source::Manual).await?;
+                Vec::new()
+            }
+        };
         let stored = self.writer.finish().await?;
         let now = app.now();
         let version = EvidenceVersion {
@@ -138,7 +152,6 @@ impl Upload {
         };
         match self.target {
             None => {
-                let links = super::check_links(app, &self.scope, &meta.links).await?;
                 super::insert_new(
                     app,
                     caller,

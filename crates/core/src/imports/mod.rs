@@ -79,7 +79,7 @@ fn text(data: &[u8]) -> Result<&str> {
 
 /// A header reduced for comparison: trimmed, lowercase, `-` and `_` read as spaces, runs of
 /// spaces as one.
-fn header_key(header: &str) -> String {
+pub(crate) fn header_key(header: &str) -> String {
     let mut out = String::with_capacity(header.len());
     for word in header
         .trim()

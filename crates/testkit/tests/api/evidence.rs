@@ -589,3 +589,218 @@ async fn the_controls_page_shows_the_evidence_behind_each_control() {
         "the control shows its evidence expired"
     );
 }
+
+#[tokio::test]
+async fn oversized_or_overlong_forms_are_refused_before_being_read_in_full() {
+    let app = spawn_app().await;
+    // A link's JSON body is bounded.
+    let r = app
+        .send_as(
+            "alpha_admin",
+            Method::POST,
+            &format!("{ALPHA}/evidence"),
+            &json!({"title": "x".repeat(100_000), "url": "https://example.com/a"}),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    // Text parts are bounded in number as well as in size.
+    let mut parts: Vec<(&str, Option<&str>, &[u8])> = vec![("title", None, b"Many links")];
+    for _ in 0..250 {
+        parts.push(("requirement", None, b"164.308(a)(1)(i)"));
+    }
+    let r = post_multipart(&app, "alpha_admin", &format!("{ALPHA}/evidence"), &parts).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.field(), "links");
+    // Another practice gets 404 before any of its body is considered.
+    let r = app
+        .send_as(
+            "beta_admin",
+            Method::POST,
+            &format!("{ALPHA}/evidence"),
+            &json!({"title": "x".repeat(100_000), "url": "https://example.com/a"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_import_record_takes_versions_only_from_its_import_and_names_stay_harmless() {
+    let app = spawn_app().await;
+    let res = app
+        .http
+        .post(format!(
+            "{}{ALPHA}/evidence/imports/devices?preset=generic&file_name=inventory.bat",
+            app.base
+        ))
+        .bearer_auth(&app.seed.user("alpha_admin").token)
+        .body("device,holds_ephi,encryption\nPC-1,yes,encrypted\n")
+        .send()
+        .await
+        .unwrap();
+    let r = reply(res).await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "a runnable name is refused: {}",
+        r.text
+    );
+    let res = app
+        .http
+        .post(format!(
+            "{}{ALPHA}/evidence/imports/devices?preset=generic&file_name=inventory",
+            app.base
+        ))
+        .bearer_auth(&app.seed.user("alpha_admin").token)
+        .body("device,holds_ephi,encryption\nPC-1,yes,encrypted\n")
+        .send()
+        .await
+        .unwrap();
+    let r = reply(res).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json["evidence"]["id"].as_str().unwrap().to_owned();
+    // A manual upload cannot become the record's next version.
+    let v = post_multipart(
+        &app,
+        "alpha_admin",
+        &format!("{ALPHA}/evidence/{id}/versions"),
+        &[("file", Some("other.csv"), b"device\nX\n")],
+    )
+    .await;
+    assert_eq!(v.status, StatusCode::BAD_REQUEST, "{}", v.text);
+    assert!(v.text.contains("only from its import"), "{}", v.text);
+    // The stored CSV downloads with an extension of its type.
+    let (_, headers, _) = download(
+        &app,
+        "alpha_admin",
+        &format!("{ALPHA}/evidence/{id}/content"),
+    )
+    .await;
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.contains("filename=\"inventory.csv\""),
+        "{disposition}"
+    );
+}
+
+#[tokio::test]
+async fn a_control_whose_evidence_expired_leaves_its_requirement_stale() {
+    let app = spawn_app().await;
+    let c = app
+        .get_as("alpha_admin", &format!("{ALPHA}/evidence-coverage"))
+        .await
+        .json;
+    let state = |json: &serde_json::Value| {
+        json.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["reference"] == "164.308(a)(3)(ii)(B)")
+            .unwrap()["state"]
+            .clone()
+    };
+    assert_eq!(state(&c), "backed");
+    // Current direct evidence does not make up for the control's expired evidence.
+    app.send_as(
+        "alpha_admin",
+        Method::POST,
+        &format!("{ALPHA}/evidence"),
+        &json!({"title": "Access review memo", "url": "https://example.com/memo", "links": [{"kind": "requirement", "ref": "164.308(a)(3)(ii)(B)"}]}),
+    )
+    .await;
+    let id = &app.seed.area["alpha-clinic"].evidence;
+    app.send_as(
+        "alpha_admin",
+        Method::PATCH,
+        &format!("{ALPHA}/evidence/{id}"),
+        &json!({"valid_until": "2026-03-01"}),
+    )
+    .await;
+    let c = app
+        .get_as("alpha_admin", &format!("{ALPHA}/evidence-coverage"))
+        .await
+        .json;
+    assert_eq!(state(&c), "stale");
+}
+
+#[tokio::test]
+async fn the_import_page_needs_its_token_first_previews_a_new_preset_and_imports_the_previewed_file()
+ {
+    let app = spawn_app().await;
+    let b = app.page_sign_in("alpha.admin@example.com").await;
+    let send = |parts: Vec<(&'static str, Option<&'static str>, Vec<u8>)>| {
+        let b = &b;
+        let app = &app;
+        async move {
+            let borrowed: Vec<(&str, Option<&str>, &[u8])> = parts
+                .iter()
+                .map(|(n, f, v)| (*n, *f, v.as_slice()))
+                .collect();
+            let (ctype, body) = multipart(&borrowed);
+            reply(
+                b.client
+                    .post(format!("{}/orgs/alpha-clinic/evidence/import", app.base))
+                    .header("content-type", ctype)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let csv = b"hostname,operatingSystem,lastSeen\nPC-7,Windows 11,2026-03-01\n".to_vec();
+    let r = send(vec![
+        ("kind", None, b"devices".to_vec()),
+        ("_csrf", None, b.csrf.clone().into_bytes()),
+    ])
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "the token must come first");
+    // Choosing Datto RMM previews with its columns, even if Import was pressed.
+    let r = send(vec![
+        ("_csrf", None, b.csrf.clone().into_bytes()),
+        ("kind", None, b"devices".to_vec()),
+        ("preset", None, b"datto_rmm".to_vec()),
+        ("loaded_preset", None, b"generic".to_vec()),
+        ("map_name", None, b"device".to_vec()),
+        ("file", Some("datto.csv"), csv.clone()),
+        ("confirm", None, b"1".to_vec()),
+    ])
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("value=\"hostname\""),
+        "the preset's columns are loaded"
+    );
+    assert!(
+        r.text.contains("Import these 1 records"),
+        "the previewed file is carried"
+    );
+    // The carried file imports without choosing it again.
+    let content = safeharbor_testkit::between(
+        &r.text,
+        "<textarea name=\"content\" hidden aria-hidden=\"true\">",
+        "</textarea>",
+    )
+    .unwrap();
+    let r = send(vec![
+        ("_csrf", None, b.csrf.clone().into_bytes()),
+        ("kind", None, b"devices".to_vec()),
+        ("preset", None, b"datto_rmm".to_vec()),
+        ("loaded_preset", None, b"datto_rmm".to_vec()),
+        ("map_name", None, b"hostname".to_vec()),
+        ("map_last_seen", None, b"lastSeen".to_vec()),
+        ("map_os", None, b"operatingSystem".to_vec()),
+        ("file_name", None, b"datto.csv".to_vec()),
+        ("content", None, content.into_bytes()),
+        ("confirm", None, b"1".to_vec()),
+    ])
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let list = app
+        .get_as("alpha_admin", &format!("{ALPHA}/evidence"))
+        .await;
+    assert!(
+        list.text.contains("Device inventory (RMM import)"),
+        "{}",
+        list.text
+    );
+}

@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 
 use reqwest::Method;
+use safeharbor_core::clock::Clock;
 use safeharbor_core::ports::{Mail, Mailer};
 use safeharbor_core::reminders;
 use safeharbor_testkit::spawn_app;
@@ -91,7 +92,26 @@ async fn expiring_evidence_and_due_controls_become_tasks_and_one_mail_without_re
             "no record titles in mail"
         );
     }
-    // Another server inside the lease does nothing; the same server later opens nothing twice.
+    // The lease was released at the end of the run: a manual run right after is not refused,
+    // and opens nothing twice.
+    let right_after = reminders::run(&app.app, Some(&outbox), "cli", None)
+        .await
+        .unwrap();
+    assert!(!right_after.skipped);
+    assert_eq!(right_after.evidence_tasks + right_after.control_tasks, 0);
+    // While another server holds the lease, a run does nothing.
+    let store = app.db.backend.store();
+    assert!(
+        store
+            .take_job_lease(
+                "reminders",
+                "server-x",
+                app.clock.now(),
+                Duration::minutes(15)
+            )
+            .await
+            .unwrap()
+    );
     let other = reminders::run(&app.app, Some(&outbox), "server-b", None)
         .await
         .unwrap();

@@ -223,6 +223,14 @@ pub struct LinkEvidenceRequest {
 /// Largest text part of an upload form (title, description...).
 pub(crate) const SMALL_FIELD_MAX: usize = 8000;
 
+/// Most text parts an upload form may have (title, links...), so that the metadata read before
+/// the file stays small whatever the client sends.
+const MAX_META_PARTS: usize = 200;
+
+/// Largest JSON body of a link (these routes take large multipart bodies, so JSON is bounded
+/// here rather than by the general limit).
+const LINK_JSON_MAX: usize = 64 * 1024;
+
 /// Reads a text part of a multipart form, at most [`SMALL_FIELD_MAX`] bytes: these routes take
 /// large bodies for the file, so a text part must not be read without a bound.
 pub(crate) async fn small_field(field: &mut axum::extract::multipart::Field<'_>) -> Option<String> {
@@ -249,6 +257,7 @@ pub(crate) async fn receive(
 ) -> Result<Evidence, ApiError> {
     let mut meta = NewEvidence::default();
     let mut upload = None;
+    let mut meta_parts = 0;
     // Pages send `_csrf` before the file; the API (token or header-checked) passes `None`.
     let forged = || {
         ApiError::new(
@@ -289,6 +298,13 @@ pub(crate) async fn receive(
             upload = Some(u);
             continue;
         }
+        if meta_parts >= MAX_META_PARTS {
+            return Err(ApiError::invalid(
+                "links",
+                format!("send at most {MAX_META_PARTS} form parts besides the file"),
+            ));
+        }
+        meta_parts += 1;
         let Some(text) = small_field(&mut field).await else {
             return Err(ApiError::invalid(
                 name,
@@ -353,6 +369,14 @@ async fn receive_any(
     req: axum::extract::Request,
     target: Option<EvidenceId>,
 ) -> Result<Evidence, ApiError> {
+    // Access first: another tenant is refused before a byte of the body is read.
+    safeharbor_core::authz::scope(
+        &s.app,
+        &auth.caller,
+        slug,
+        safeharbor_core::authz::Need::Write,
+    )
+    .await?;
     let ctype = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -365,6 +389,7 @@ async fn receive_any(
             .map_err(|_| ApiError::invalid("file", "send the file as multipart/form-data"))?;
         return receive(s, &auth.caller, slug, mp, target, None).await;
     }
+    let req = req.map(|b| Body::new(http_body_util::Limited::new(b, LINK_JSON_MAX)));
     let ApiJson(r) =
         <ApiJson<LinkEvidenceRequest> as axum::extract::FromRequest<AppState>>::from_request(
             req, s,
@@ -444,10 +469,12 @@ pub async fn update(
             .unwrap_or_else(|| cur.valid_until.map(|d| d.to_string()).unwrap_or_default()),
     )?;
     let archived = r.archived.unwrap_or(cur.archived_at.is_some());
-    let mut e = evidence::update(&s.app, &auth.caller, &slug, id, &meta, archived).await?;
+    // Links first: they are the part that can still be refused (a citation or control that
+    // does not exist), and a refusal must leave the metadata unchanged too.
     if let Some(l) = links {
-        e = evidence::set_links(&s.app, &auth.caller, &slug, id, &l).await?;
+        evidence::set_links(&s.app, &auth.caller, &slug, id, &l).await?;
     }
+    let e = evidence::update(&s.app, &auth.caller, &slug, id, &meta, archived).await?;
     Ok(Json(EvidenceResponse::new(e, s.app.now().date())))
 }
 
@@ -544,10 +571,10 @@ pub(crate) fn stream_file(
             }
         },
     ));
-    let name: String = v
-        .file_name
-        .as_deref()
-        .unwrap_or("evidence")
+    let stored = v.file_name.as_deref().unwrap_or("evidence");
+    let name = safeharbor_domain::sniff::download_name(stored, &v.media_type);
+    // ASCII fallback for old clients, and the exact name (RFC 5987) for the rest.
+    let ascii: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
@@ -557,13 +584,16 @@ pub(crate) fn stream_file(
             }
         })
         .collect();
+    let exact: String = form_urlencoded::byte_serialize(name.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
     (
         [
             (header::CONTENT_TYPE, v.media_type.clone()),
             (header::CONTENT_LENGTH, v.size.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{exact}"),
             ),
             (
                 header::HeaderName::from_static("x-content-sha256"),

@@ -97,7 +97,7 @@ pub(crate) fn device_mapping(
 ) -> Result<safeharbor_core::imports::devices::DeviceMapping, ApiError> {
     use safeharbor_core::imports::devices::{DeviceField, DeviceMapping};
     let mut m = match q.preset.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => DeviceMapping::preset(p).ok_or_else(|| {
+        Some(p) => evidence::imports::preset_for(p, data).ok_or_else(|| {
             ApiError::invalid(
                 "preset",
                 "is not a known preset: use generic, datto_rmm or ninjaone",

@@ -11,7 +11,9 @@ use safeharbor_core::authz::{self, Need};
 use safeharbor_core::evidence::{self, Coverage, NewEvidence};
 use safeharbor_core::orgs;
 use safeharbor_core::ports::{EvidenceFilter, OrgEvidence};
-use safeharbor_domain::evidence::{Evidence, EvidenceMeta, EvidenceVersion, Freshness, LinkTarget};
+use safeharbor_domain::evidence::{
+    Evidence, EvidenceKind, EvidenceMeta, EvidenceVersion, Freshness, LinkTarget,
+};
 use safeharbor_domain::ids::{ControlId, EvidenceId};
 use safeharbor_domain::org::Organization;
 use safeharbor_domain::page::PageRequest;
@@ -301,10 +303,11 @@ pub async fn show(
         valid_until_text: e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
         chrome: Chrome::new(&ui, Section::Evidence, Some(&org)),
         can_write: role.can_write() && org.archived_at.is_none(),
+        // Archived controls stay listed while linked, so saving the links keeps them.
         controls: safeharbor_core::controls::list(&s.app, &ui.caller, &slug)
             .await?
             .into_iter()
-            .filter(|c| c.archived_at.is_none())
+            .filter(|c| c.archived_at.is_none() || e.links.contains(&LinkTarget::Control(c.id)))
             .collect(),
         org,
         e,
@@ -413,6 +416,32 @@ pub async fn add_version(
     let token = ui.session.csrf_token.clone();
     let r = receive(&s, &ui.caller, &slug, mp, Some(eid), Some(&token)).await;
     upload_answer(&s, &ui, &slug, json, r, Some(eid)).await
+}
+
+/// A link's new address.
+#[derive(Debug, Deserialize)]
+pub struct LinkVersionForm {
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    valid_until: String,
+}
+
+/// `POST /orgs/{slug}/evidence/{id}/link-version`: a new address for link evidence.
+pub async fn add_link_version(
+    State(s): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    CsrfForm(ui, f): CsrfForm<LinkVersionForm>,
+) -> UiResult<Response> {
+    let eid = id_of(&id)?;
+    let meta = NewEvidence {
+        valid_until: f.valid_until,
+        ..NewEvidence::default()
+    };
+    let r = evidence::add_link(&s.app, &ui.caller, &slug, &f.url, &meta, Some(eid))
+        .await
+        .map_err(ApiError::from);
+    upload_answer(&s, &ui, &slug, false, r, Some(eid)).await
 }
 
 /// Which version.

@@ -166,6 +166,10 @@ pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
     .post("/orgs/{slug}/evidence/{id}", evidence::save)
     .post("/orgs/{slug}/evidence/{id}/links", evidence::save_links)
     .post_upload("/orgs/{slug}/evidence/{id}/versions", evidence::add_version)
+    .post(
+        "/orgs/{slug}/evidence/{id}/link-version",
+        evidence::add_link_version,
+    )
     .get("/orgs/{slug}/evidence/{id}/content", evidence::content)
     .get("/orgs/{slug}/evidence-coverage", evidence::coverage)
     .get("/evidence/expiring", evidence::expiring)
