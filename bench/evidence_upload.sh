@@ -3,7 +3,8 @@
 # resident memory before and after, against a 100 MiB upload to show memory does not grow with
 # size), reported as a ratio to the same machine's one-core SHA-256 + AES-256-GCM one-pass speed
 # measured in the same run (`safeharbor evidence speed-test`); then `evidence verify` over the
-# stored gigabyte; then the import of a 100,000-row RMM device CSV.
+# stored gigabyte; then the import of a 100,000-row RMM device CSV. The same run also measures the
+# disk's durable write speed (dd with fsync), the other bound on a durable upload.
 #   bench/evidence_upload.sh [GIB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,11 @@ hwm() { echo $(( $(awk '/^VmHWM/ {print $2}' /proc/$pid/status) / 1024 )); }
 echo "== Baseline (same run): one core, 1 GiB"
 "$bin" --data-dir "$data" --log-level warn evidence speed-test --mib 1024 | tee "$data/speed"
 limit=$(awk '{for (i=1;i<=NF;i++) if ($i=="pass") print $(i+3)}' "$data/speed")
+# Uploads are durable (written, then fsynced, before the row is committed), so the disk's own
+# durable write speed, measured in the same run and directory, bounds them too.
+disk=$(dd if=/dev/zero of="$data/dd.tmp" bs=1M count=1024 conv=fsync 2>&1 | awk '/copied/ {print $(NF-1), $NF}')
+rm -f "$data/dd.tmp"
+echo "disk, 1 GiB written and fsynced (dd conv=fsync): $disk"
 
 make_file() { # name, MiB: a PDF header then pseudo-random bytes (incompressible, like scans)
   { printf '%%PDF-1.7\n'; head -c $(( $2 * 1024 * 1024 )) /dev/urandom; } > "$1"

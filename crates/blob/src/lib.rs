@@ -142,6 +142,7 @@ impl LocalBlobStore {
                 sealer,
                 hasher: Sha256::new(),
             }),
+            worker: None,
             pending: Vec::with_capacity(CHUNK + 64 * 1024),
             size: 0,
         })
@@ -214,49 +215,97 @@ impl WriteState {
 struct LocalWriter {
     root: PathBuf,
     tmp: Option<PathBuf>,
+    /// The sealing state until the first chunk goes to the worker.
     state: Option<WriteState>,
+    worker: Option<Worker>,
     pending: Vec<u8>,
     size: u64,
+}
+
+/// Seals and writes chunks on a blocking thread while the request keeps streaming in: the
+/// network, the multipart parser and the crypto overlap instead of taking turns. The channel
+/// holds a few chunks, so memory stays bounded whatever the file size.
+struct Worker {
+    tx: tokio::sync::mpsc::Sender<(Vec<u8>, bool)>,
+    handle: tokio::task::JoinHandle<Result<WriteState>>,
+}
+
+/// Chunks waiting for the worker.
+const QUEUED_CHUNKS: usize = 3;
+
+impl Worker {
+    fn start(mut state: WriteState) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<u8>, bool)>(QUEUED_CHUNKS);
+        let handle = tokio::task::spawn_blocking(move || {
+            let mut out = Vec::with_capacity(CHUNK + format::TAG_LEN);
+            while let Some((chunk, last)) = rx.blocking_recv() {
+                out.clear();
+                state.push(&chunk, last, &mut out)?;
+                if last {
+                    break;
+                }
+            }
+            Ok(state)
+        });
+        Self { tx, handle }
+    }
 }
 
 impl Drop for LocalWriter {
     fn drop(&mut self) {
         if let Some(tmp) = self.tmp.take() {
-            // Unfinished: nothing of it may stay behind.
+            // Unfinished: nothing of it may stay behind. (A worker still running writes to an
+            // unlinked file and stops when the channel closes.)
             let _ = fs::remove_file(tmp);
         }
     }
 }
 
 impl LocalWriter {
-    /// Seals the full chunks in `pending`, keeping back at least one byte so that the last
-    /// chunk is sealed as last by `finish`.
+    /// Hands the full chunks in `pending` to the worker, keeping back at least one byte so that
+    /// the last chunk is sealed as last by `finish`.
     async fn drain(&mut self, last: bool) -> Result<()> {
-        while self.pending.len() > CHUNK || (last && self.state.is_some()) {
+        loop {
+            if !(self.pending.len() > CHUNK || last) {
+                return Ok(());
+            }
             let take = self.pending.len().min(CHUNK);
             let is_last = last && take == self.pending.len();
             let rest = self.pending.split_off(take);
             let chunk = std::mem::replace(&mut self.pending, rest);
-            let mut state = self
-                .state
-                .take()
-                .ok_or_else(|| Error::internal("blob store: write after an error"))?;
-            let (state, chunk) = join(
-                tokio::task::spawn_blocking(move || {
-                    let mut out = Vec::with_capacity(chunk.len() + 16);
-                    state
-                        .push(&chunk, is_last, &mut out)
-                        .map(|()| (state, chunk))
-                })
-                .await,
-            )??;
-            drop(chunk);
-            self.state = Some(state);
+            if self.worker.is_none() {
+                let state = self
+                    .state
+                    .take()
+                    .ok_or_else(|| Error::internal("blob store: write after an error"))?;
+                self.worker = Some(Worker::start(state));
+            }
+            let worker = self
+                .worker
+                .as_ref()
+                .ok_or_else(|| Error::internal("blob store: no worker"))?;
+            if worker.tx.send((chunk, is_last)).await.is_err() {
+                // The worker stopped: it failed, and its error says why.
+                return Err(self
+                    .stop_worker()
+                    .await
+                    .err()
+                    .unwrap_or_else(|| Error::internal("blob store: the writer stopped early")));
+            }
             if is_last {
-                break;
+                return Ok(());
             }
         }
-        Ok(())
+    }
+
+    /// Closes the channel and takes back the sealing state.
+    async fn stop_worker(&mut self) -> Result<WriteState> {
+        let worker = self
+            .worker
+            .take()
+            .ok_or_else(|| Error::internal("blob store: finish after an error"))?;
+        drop(worker.tx);
+        join(worker.handle.await)?
     }
 }
 
@@ -277,10 +326,7 @@ impl BlobWriter for LocalWriter {
 
     async fn finish(mut self: Box<Self>) -> Result<StoredBlob> {
         self.drain(true).await?;
-        let state = self
-            .state
-            .take()
-            .ok_or_else(|| Error::internal("blob store: finish after an error"))?;
+        let state = self.stop_worker().await?;
         let tmp = self
             .tmp
             .clone()
