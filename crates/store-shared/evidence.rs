@@ -24,14 +24,21 @@ fn corrupt(what: &str) -> Error {
     Error::internal(format!("stored {what} does not parse"))
 }
 
-const EVIDENCE_COLUMNS: &str = "e.evidence_id, e.org_id, e.title, e.description, e.kind, e.valid_until, \
-     e.source, e.collected_at, e.created_at, e.updated_at, e.archived_at, v.version, v.sha256, v.size, \
-     v.media_type, v.file_name, v.url, v.record, v.source AS v_source, v.created_by, v.created_at AS v_created_at";
-const EVIDENCE_FROM: &str = "FROM evidence e JOIN evidence_version v ON v.evidence_id = e.evidence_id AND v.version = e.current_version ";
-const EVIDENCE_SELECT: &str = "SELECT e.evidence_id, e.org_id, e.title, e.description, e.kind, e.valid_until, \
-     e.source, e.collected_at, e.created_at, e.updated_at, e.archived_at, v.version, v.sha256, v.size, \
-     v.media_type, v.file_name, v.url, v.record, v.source AS v_source, v.created_by, v.created_at AS v_created_at \
-     FROM evidence e JOIN evidence_version v ON v.evidence_id = e.evidence_id AND v.version = e.current_version ";
+macro_rules! evidence_columns {
+    () => {
+        "e.evidence_id, e.org_id, e.title, e.description, e.kind, e.valid_until, \
+         e.source, e.collected_at, e.created_at, e.updated_at, e.archived_at, v.version, v.sha256, v.size, \
+         v.media_type, v.file_name, v.url, v.record, v.source AS v_source, v.created_by, v.created_at AS v_created_at"
+    };
+}
+macro_rules! evidence_from {
+    () => {
+        "FROM evidence e JOIN evidence_version v ON v.evidence_id = e.evidence_id AND v.version = e.current_version "
+    };
+}
+const EVIDENCE_COLUMNS: &str = evidence_columns!();
+const EVIDENCE_FROM: &str = evidence_from!();
+const EVIDENCE_SELECT: &str = concat!("SELECT ", evidence_columns!(), " ", evidence_from!());
 
 const VERSION_COLUMNS: &str = "version, sha256, size, media_type, file_name, url, record, source AS v_source, \
      created_by, created_at AS v_created_at";
@@ -485,16 +492,8 @@ impl EvidenceStore for crate::Backend {
              WHERE o.archived_at IS NULL AND e.archived_at IS NULL AND e.valid_until <= "
         ));
         q.push_bind(until.to_string());
-        if let OrgVisibility::Only(ids) = visible {
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            q.push(" AND e.org_id IN (");
-            let mut sep = q.separated(", ");
-            for id in ids {
-                sep.push_bind(id.as_uuid());
-            }
-            q.push(")");
+        if !super::push_visible(&mut q, visible, "e.org_id") {
+            return Ok(Vec::new());
         }
         q.push(" ORDER BY e.valid_until, o.name_key, e.evidence_id LIMIT ")
             .push(limit);

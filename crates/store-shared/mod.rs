@@ -35,3 +35,25 @@ pub(crate) fn unique_or(e: sqlx::Error, field: &str, message: &str) -> Error {
 pub(crate) async fn commit(tx: sqlx::Transaction<'static, crate::Db>) -> Result<(), Error> {
     tx.commit().await.map_err(db_err)
 }
+
+/// Limits a query to the organizations the caller may see (`column` holds the organization id).
+/// Returns false when the caller sees none, so the query need not run at all.
+pub(crate) fn push_visible(
+    q: &mut sqlx::QueryBuilder<crate::Db>,
+    visible: &safeharbor_core::authz::OrgVisibility,
+    column: &'static str,
+) -> bool {
+    let safeharbor_core::authz::OrgVisibility::Only(ids) = visible else {
+        return true;
+    };
+    if ids.is_empty() {
+        return false;
+    }
+    q.push(" AND ").push(column).push(" IN (");
+    let mut sep = q.separated(", ");
+    for id in ids {
+        sep.push_bind(id.as_uuid());
+    }
+    q.push(")");
+    true
+}

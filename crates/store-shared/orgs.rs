@@ -146,19 +146,11 @@ impl OrgStore for crate::Backend {
         q.push("(SELECT COUNT(*) FROM task t WHERE t.org_id = o.org_id AND t.status = 'open' AND t.due_date < ")
             .push_bind(f.as_of.map_or_else(String::new, |d| d.to_string()))
             .push(") AS overdue_tasks FROM organization o WHERE 1 = 1");
-        if let OrgVisibility::Only(ids) = visible {
-            if ids.is_empty() {
-                return Ok(Page {
-                    items: Vec::new(),
-                    next_cursor: None,
-                });
-            }
-            q.push(" AND org_id IN (");
-            let mut sep = q.separated(", ");
-            for id in ids {
-                sep.push_bind(id.as_uuid());
-            }
-            q.push(")");
+        if !super::push_visible(q, visible, "org_id") {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
         }
         if !f.include_archived {
             q.push(" AND archived_at IS NULL");

@@ -1288,16 +1288,8 @@ impl RiskStore for crate::Backend {
              WHERE o.archived_at IS NULL AND t.status = 'open' AND t.due_date < "
         ));
         q.push_bind(today.to_string());
-        if let OrgVisibility::Only(ids) = visible {
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            q.push(" AND t.org_id IN (");
-            let mut sep = q.separated(", ");
-            for id in ids {
-                sep.push_bind(id.as_uuid());
-            }
-            q.push(")");
+        if !super::push_visible(&mut q, visible, "t.org_id") {
+            return Ok(Vec::new());
         }
         q.push(" ORDER BY t.due_date, o.name_key, t.task_id LIMIT ")
             .push(limit);

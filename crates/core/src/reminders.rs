@@ -7,10 +7,9 @@
 
 use std::fmt::Write;
 
-use safeharbor_domain::ids::TaskId;
 use safeharbor_domain::org::Organization;
 use safeharbor_domain::page::PageRequest;
-use safeharbor_domain::risk::{Task, TaskStatus};
+use safeharbor_domain::risk::Task;
 use safeharbor_domain::user::Role;
 
 use crate::App;
@@ -179,21 +178,12 @@ async fn open_task(
         .take(safeharbor_domain::risk::LINE_MAX)
         .collect();
     let t = Task {
-        id: TaskId::new(),
-        org_id: scope.org_id(),
-        title,
         description: Some(match kind {
             "evidence" => "Collect fresh evidence and upload it as a new version before this date, so the requirement it backs stays proven.".into(),
             _ => "Perform the control and upload the evidence that it was performed; then set the control's next due date.".into(),
         }),
         due_date: Some(due),
-        assignee: None,
-        status: TaskStatus::Open,
-        origin_kind: kind.into(),
-        origin_ref: Some(reference),
-        created_at: now,
-        updated_at: now,
-        completed_at: None,
+        ..Task::open(scope.org_id(), title, kind, Some(reference), now)
     };
     let event = op.event(
         now,
@@ -215,18 +205,30 @@ async fn notify(
     controls: usize,
     public_url: Option<&str>,
 ) -> Result<bool> {
-    let page = PageRequest::parse(Some(200), None)?;
-    let members = app
-        .store
-        .list_members(scope, &MemberFilter::default(), &page)
-        .await?;
-    let to: Vec<String> = members
-        .items
-        .into_iter()
-        .filter(|m| matches!(m.membership.role, Role::ClientAdmin | Role::ProviderAdmin))
-        .filter(|m| m.user.archived_at.is_none() && !m.user.invited)
-        .map(|m| m.user.email.as_str().to_owned())
-        .collect();
+    // The organization's administrators: the practice's for a client, the MSP's for itself.
+    let role = match org.kind {
+        safeharbor_domain::org::OrgKind::Client => Role::ClientAdmin,
+        safeharbor_domain::org::OrgKind::Provider => Role::ProviderAdmin,
+    };
+    let filter = MemberFilter {
+        role: Some(role),
+        ..MemberFilter::default()
+    };
+    let mut to: Vec<String> = Vec::new();
+    let mut page = PageRequest::parse(Some(200), None)?;
+    loop {
+        let p = app.store.list_members(scope, &filter, &page).await?;
+        to.extend(
+            p.items
+                .into_iter()
+                .filter(|m| m.user.archived_at.is_none() && !m.user.invited)
+                .map(|m| m.user.email.as_str().to_owned()),
+        );
+        match p.next_cursor {
+            Some(c) => page = PageRequest::parse(Some(200), Some(&c))?,
+            None => break,
+        }
+    }
     if to.is_empty() {
         return Ok(false);
     }

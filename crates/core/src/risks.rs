@@ -10,11 +10,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use safeharbor_catalog::threats::{CATEGORIES, ThreatLibrary};
-use safeharbor_domain::ids::{AssetId, RiskId, TaskId, ThreatId};
+use safeharbor_domain::ids::{AssetId, RiskId, ThreatId};
 use safeharbor_domain::page::{Page, PageRequest};
 use safeharbor_domain::risk::{
     AssetKind, BLOCK_MAX, LINE_MAX, Rating, Risk, RiskFields, RiskInput, RiskSnapshot, RiskStatus,
-    Task, TaskStatus, Treatment, parse_date,
+    Task, Treatment, parse_date,
 };
 use safeharbor_domain::text;
 use time::Date;
@@ -551,18 +551,16 @@ pub async fn plan(
         .or_else(|| risk.fields.owner.clone());
     let now = app.now();
     let task = Task {
-        id: TaskId::new(),
-        org_id: scope.org_id(),
-        title,
         description: text::optional_block("description", Some(&input.description), BLOCK_MAX)?,
         due_date: due,
         assignee,
-        status: TaskStatus::Open,
-        origin_kind: "risk".into(),
-        origin_ref: Some(risk.id.to_string()),
-        created_at: now,
-        updated_at: now,
-        completed_at: None,
+        ..Task::open(
+            scope.org_id(),
+            title,
+            "risk",
+            Some(risk.id.to_string()),
+            now,
+        )
     };
     risk.status = RiskStatus::InTreatment;
     if risk.fields.treatment.is_none() {

@@ -15,12 +15,12 @@ use std::collections::HashMap;
 
 use safeharbor_catalog::{Catalog, HIPAA_SECURITY};
 use safeharbor_domain::catalog::{Designation, Requirement, RequirementKind};
-use safeharbor_domain::ids::{AssessmentId, AssetId, RiskId, TaskId};
+use safeharbor_domain::ids::{AssessmentId, AssetId, RiskId};
 use safeharbor_domain::org::{OrgKind, Organization};
 use safeharbor_domain::risk::{
     Answer, Assessment, AssessmentStatus, Asset, BLOCK_MAX, ControlStatus, LINE_MAX, PERIOD_MAX,
     Rating, Response, ResponseStatus, Risk, RiskFields, RiskStatus, RiskThresholds, Task,
-    TaskStatus, parse_date,
+    parse_date,
 };
 use safeharbor_domain::text;
 use serde::{Deserialize, Serialize};
@@ -577,21 +577,19 @@ pub async fn answer(
                 text::required_line("title", &title, LINE_MAX)?
             };
             Outcome::Task(Task {
-                id: TaskId::new(),
-                org_id: scope.org_id(),
-                title,
                 description: Some(format!(
                     "From the {} risk assessment: {} {} is {state}.",
                     a.period, req.reference, req.title
                 )),
                 due_date: parse_date("due_date", &due_date)?,
                 assignee: text::optional_line("assignee", Some(&assignee), LINE_MAX)?,
-                status: TaskStatus::Open,
-                origin_kind: "assessment".into(),
-                origin_ref: Some(req.reference.clone()),
-                created_at: now,
-                updated_at: now,
-                completed_at: None,
+                ..Task::open(
+                    scope.org_id(),
+                    title,
+                    "assessment",
+                    Some(req.reference.clone()),
+                    now,
+                )
             })
         }
     };

@@ -65,18 +65,10 @@ pub async fn create(app: &App, caller: &Caller, slug: &str, input: TaskInput) ->
     refuse_if_archived(scope.org())?;
     let now = app.now();
     let t = Task {
-        id: TaskId::new(),
-        org_id: scope.org_id(),
-        title: c.title,
         description: c.description,
         due_date: c.due_date,
         assignee: c.assignee,
-        status: TaskStatus::Open,
-        origin_kind: "manual".into(),
-        origin_ref: None,
-        created_at: now,
-        updated_at: now,
-        completed_at: None,
+        ..Task::open(scope.org_id(), c.title, "manual", None, now)
     };
     let event = caller.event(
         now,

@@ -869,6 +869,31 @@ pub struct Task {
 }
 
 impl Task {
+    /// A new open task from `origin_kind` (`manual`, `risk`, `assessment`, `import`,
+    /// `evidence`, `control`), with no description, due date or assignee yet.
+    pub fn open(
+        org_id: crate::ids::OrgId,
+        title: String,
+        origin_kind: &str,
+        origin_ref: Option<String>,
+        now: time::OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: crate::ids::TaskId::new(),
+            org_id,
+            title,
+            description: None,
+            due_date: None,
+            assignee: None,
+            status: TaskStatus::Open,
+            origin_kind: origin_kind.into(),
+            origin_ref,
+            created_at: now,
+            updated_at: now,
+            completed_at: None,
+        }
+    }
+
     /// Whether it is open and past due.
     pub fn is_overdue(&self, today: time::Date) -> bool {
         self.status == TaskStatus::Open && self.due_date.is_some_and(|d| d < today)

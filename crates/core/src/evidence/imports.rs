@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use safeharbor_domain::evidence::{Evidence, EvidenceKind, EvidenceVersion, LinkTarget, Source};
-use safeharbor_domain::ids::{ControlId, TaskId};
+use safeharbor_domain::ids::ControlId;
 use safeharbor_domain::risk::{Task, TaskStatus};
 use serde::Serialize;
 
@@ -448,18 +448,9 @@ async fn sync_tasks(
             out.tasks_updated += 1;
         } else {
             let t = Task {
-                id: TaskId::new(),
-                org_id: scope.org_id(),
-                title,
                 description: Some(description),
                 due_date: Some(now.date() + time::Duration::days(30)),
-                assignee: None,
-                status: TaskStatus::Open,
-                origin_kind: "import".into(),
-                origin_ref: Some(origin),
-                created_at: now,
-                updated_at: now,
-                completed_at: None,
+                ..Task::open(scope.org_id(), title, "import", Some(origin), now)
             };
             let event = caller.event(
                 now,

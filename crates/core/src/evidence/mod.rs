@@ -419,17 +419,23 @@ pub struct EvidenceSummary {
     pub unlinked: usize,
 }
 
+impl EvidenceSummary {
+    fn count(&mut self, f: safeharbor_domain::evidence::Freshness) {
+        match f {
+            safeharbor_domain::evidence::Freshness::Current => self.current += 1,
+            safeharbor_domain::evidence::Freshness::Expiring => self.expiring += 1,
+            safeharbor_domain::evidence::Freshness::Expired => self.expired += 1,
+        }
+    }
+}
+
 /// How an organization's evidence stands today.
 pub async fn summary(app: &App, caller: &Caller, slug: &str) -> Result<EvidenceSummary> {
     let scope = authz::scope(app, caller, slug, Need::Read).await?;
     let today = app.now().date();
     let mut s = EvidenceSummary::default();
     for e in app.store.all_evidence(&scope).await? {
-        match e.freshness(today) {
-            safeharbor_domain::evidence::Freshness::Current => s.current += 1,
-            safeharbor_domain::evidence::Freshness::Expiring => s.expiring += 1,
-            safeharbor_domain::evidence::Freshness::Expired => s.expired += 1,
-        }
+        s.count(e.freshness(today));
         if e.links.is_empty() {
             s.unlinked += 1;
         }
@@ -450,12 +456,7 @@ pub async fn by_control(
         let f = e.freshness(today);
         for l in &e.links {
             if let LinkTarget::Control(c) = l {
-                let s = out.entry(*c).or_default();
-                match f {
-                    safeharbor_domain::evidence::Freshness::Current => s.current += 1,
-                    safeharbor_domain::evidence::Freshness::Expiring => s.expiring += 1,
-                    safeharbor_domain::evidence::Freshness::Expired => s.expired += 1,
-                }
+                out.entry(*c).or_default().count(f);
             }
         }
     }
