@@ -9,6 +9,7 @@ pub(crate) mod orgs;
 pub(crate) mod risk;
 pub(crate) mod rows;
 pub(crate) mod sessions;
+pub(crate) mod sra;
 pub(crate) mod users;
 
 use safeharbor_core::Error;

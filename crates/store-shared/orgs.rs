@@ -128,7 +128,7 @@ impl OrgStore for crate::Backend {
         let mut rows = JsonRows::new(
             "id_text, kind, hipaa_role, slug, name, require_mfa, created_at, updated_at, \
              archived_at, location_count, member_count, sra_finalized_at, sra_invalidated_at, \
-             overdue_tasks",
+             overdue_tasks, sra_checked_at",
             "name_key, org_id",
         );
         let q = rows.q();
@@ -141,6 +141,8 @@ impl OrgStore for crate::Backend {
              (SELECT COUNT(*) FROM location l WHERE l.org_id = o.org_id AND l.archived_at IS NULL) AS location_count, \
              (SELECT COUNT(*) FROM membership m WHERE m.org_id = o.org_id AND m.archived_at IS NULL) AS member_count, \
              (SELECT MAX(a.finalized_at) FROM assessment a WHERE a.org_id = o.org_id AND a.status = 'final') AS sra_finalized_at, \
+             (SELECT MAX(a.finalized_at) FROM assessment a WHERE a.org_id = o.org_id AND a.status = 'final' \
+               AND a.checks_version IS NOT NULL) AS sra_checked_at, \
              o.sra_invalidated_at, ",
         );
         q.push("(SELECT COUNT(*) FROM task t WHERE t.org_id = o.org_id AND t.status = 'open' AND t.due_date < ")
@@ -240,6 +242,7 @@ struct OrgJson(
     Option<i64>,
     Option<i64>,
     i64,
+    Option<i64>,
 );
 
 impl OrgJson {
@@ -262,6 +265,7 @@ impl OrgJson {
             location_count: self.9,
             member_count: self.10,
             sra_finalized_at: self.11.map(from_micros),
+            sra_checked: self.11.is_some() && self.11 == self.14,
             sra_invalidated_at: self.12.map(from_micros),
             overdue_tasks: self.13,
         })

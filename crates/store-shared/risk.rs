@@ -14,8 +14,9 @@ use safeharbor_domain::ids::{
 use safeharbor_domain::page::{Cursor, Page, PageRequest, like_pattern};
 use safeharbor_domain::risk::{
     AddressableDecision, Answer, Assessment, AssessmentStatus, Asset, AssetFields, AssetKind,
-    Control, ControlStatus, Criticality, EphiRole, Protection, Rating, Response, ResponseStatus,
-    Risk, RiskFields, RiskSnapshot, RiskStatus, Task, TaskStatus, Treatment, parse_date,
+    Control, ControlStatus, Criticality, EphiRole, NoEphiStatement, Protection, Rating, Response,
+    ResponseStatus, Risk, RiskFields, RiskSnapshot, RiskStatus, SignOff, Task, TaskStatus,
+    Treatment, parse_date,
 };
 use safeharbor_domain::text::sort_key;
 use sqlx::{AssertSqlSafe, QueryBuilder};
@@ -27,7 +28,7 @@ use crate::Db;
 
 const DUPLICATE_ASSET: &str = "a current asset with this name already exists in this organization";
 
-fn corrupt(what: &str) -> Error {
+pub(crate) fn corrupt(what: &str) -> Error {
     Error::internal(format!("stored {what} does not parse"))
 }
 
@@ -153,7 +154,8 @@ async fn invalidate_sra(
 const RISK_SELECT: &str = "SELECT r.risk_id, r.org_id, r.asset_id, a.name AS asset_name, r.asset_group, \
      r.threat_key, r.threat_name, r.vulnerability, r.likelihood, r.impact, r.existing_controls, \
      r.residual_likelihood, r.residual_impact, r.treatment, r.owner, r.due_date, r.status, \
-     r.acceptance_rationale, r.accepted_by, r.accepted_at, r.source, r.created_at, r.updated_at \
+     r.acceptance_rationale, r.accepted_by, r.accepted_at, r.source, r.created_at, r.updated_at, \
+     r.treatment_detail \
      FROM risk r LEFT JOIN asset a ON a.asset_id = r.asset_id ";
 
 #[derive(sqlx::FromRow)]
@@ -181,6 +183,7 @@ struct RiskRow {
     source: String,
     created_at: i64,
     updated_at: i64,
+    treatment_detail: Option<String>,
 }
 
 impl TryFrom<RiskRow> for Risk {
@@ -210,6 +213,7 @@ impl TryFrom<RiskRow> for Risk {
                     .treatment
                     .map(|s| Treatment::parse(&s).map_err(|_| corrupt("treatment")))
                     .transpose()?,
+                treatment_detail: r.treatment_detail,
                 owner: r.owner,
                 due_date: date(r.due_date, "risk due date")?,
             },
@@ -268,11 +272,13 @@ async fn record_history(tx: &mut sqlx::Transaction<'static, Db>, r: &Risk) -> Re
 
 // ---------------------------------------------------------------- assessments and tasks
 
-const ASSESSMENT_COLUMNS: &str = "assessment_id, org_id, period, status, scope, copied_from, started_at, \
-     started_by, finalized_at, finalized_by, snapshot_sha256";
+pub(crate) const ASSESSMENT_COLUMNS: &str = "assessment_id, org_id, period, status, scope, copied_from, started_at, \
+     started_by, finalized_at, finalized_by, snapshot_sha256, checks_version, prepared_by, \
+     no_ephi_statement, no_ephi_written_by, no_ephi_confirmed_by, no_ephi_confirmed_at, \
+     signed_off_by, signed_off_capacity, signed_off_at, signed_off_digest";
 
 #[derive(sqlx::FromRow)]
-struct AssessmentRow {
+pub(crate) struct AssessmentRow {
     assessment_id: Uuid,
     org_id: Uuid,
     period: String,
@@ -284,6 +290,16 @@ struct AssessmentRow {
     finalized_at: Option<i64>,
     finalized_by: Option<String>,
     snapshot_sha256: Option<String>,
+    checks_version: Option<i64>,
+    prepared_by: Option<String>,
+    no_ephi_statement: Option<String>,
+    no_ephi_written_by: Option<String>,
+    no_ephi_confirmed_by: Option<String>,
+    no_ephi_confirmed_at: Option<i64>,
+    signed_off_by: Option<String>,
+    signed_off_capacity: Option<String>,
+    signed_off_at: Option<i64>,
+    signed_off_digest: Option<String>,
 }
 
 impl TryFrom<AssessmentRow> for Assessment {
@@ -301,6 +317,26 @@ impl TryFrom<AssessmentRow> for Assessment {
             finalized_at: t(r.finalized_at),
             finalized_by: r.finalized_by,
             snapshot_sha256: r.snapshot_sha256,
+            checks_version: r
+                .checks_version
+                .map(|v| u32::try_from(v).map_err(|_| corrupt("checks version")))
+                .transpose()?,
+            prepared_by: r.prepared_by,
+            no_ephi: r.no_ephi_statement.map(|statement| NoEphiStatement {
+                statement,
+                written_by: r.no_ephi_written_by.unwrap_or_default(),
+                confirmed_by: r.no_ephi_confirmed_by,
+                confirmed_at: t(r.no_ephi_confirmed_at),
+            }),
+            sign_off: match (r.signed_off_by, r.signed_off_at, r.signed_off_digest) {
+                (Some(by), Some(at), Some(digest)) => Some(SignOff {
+                    by,
+                    capacity: r.signed_off_capacity.unwrap_or_default(),
+                    at: from_micros(at),
+                    digest,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -313,6 +349,8 @@ struct ResponseRow {
     alternative: Option<String>,
     reason: Option<String>,
     notes: Option<String>,
+    alternative_reason: Option<String>,
+    implementation: Option<String>,
     updated_at: i64,
     updated_by: String,
 }
@@ -336,6 +374,8 @@ impl TryFrom<ResponseRow> for Response {
                 alternative: r.alternative,
                 reason: r.reason,
                 notes: r.notes,
+                alternative_reason: r.alternative_reason,
+                implementation: r.implementation,
             },
             updated_at: from_micros(r.updated_at),
             updated_by: r.updated_by,
@@ -352,10 +392,12 @@ async fn upsert_response(
     let a = &r.answer;
     sqlx::query(
         "INSERT INTO assessment_response (assessment_id, org_id, requirement_ref, status, decision, \
-         alternative, reason, notes, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         alternative, reason, notes, updated_at, updated_by, alternative_reason, implementation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (assessment_id, requirement_ref) DO UPDATE SET status = excluded.status, \
          decision = excluded.decision, alternative = excluded.alternative, reason = excluded.reason, \
-         notes = excluded.notes, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+         notes = excluded.notes, updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
+         alternative_reason = excluded.alternative_reason, implementation = excluded.implementation",
     )
     .bind(id.as_uuid())
     .bind(scope.org_id().as_uuid())
@@ -367,6 +409,8 @@ async fn upsert_response(
     .bind(&a.notes)
     .bind(micros(r.updated_at))
     .bind(&r.updated_by)
+    .bind(&a.alternative_reason)
+    .bind(&a.implementation)
     .execute(&mut **tx)
     .await
     .map_err(db_err)?;
@@ -464,8 +508,8 @@ async fn write_risk(
         "INSERT INTO risk (risk_id, org_id, asset_id, asset_group, threat_key, threat_name, vulnerability, \
          likelihood, impact, inherent_score, existing_controls, residual_likelihood, residual_impact, \
          residual_score, treatment, owner, due_date, status, acceptance_rationale, accepted_by, accepted_at, \
-         source, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-         $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
+         source, created_at, updated_at, treatment_detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
     )
     .bind(r.id.as_uuid())
     .bind(scope.org_id().as_uuid())
@@ -491,13 +535,14 @@ async fn write_risk(
     .bind(&r.source)
     .bind(micros(r.created_at))
     .bind(micros(r.updated_at))
+    .bind(&f.treatment_detail)
     .execute(&mut **tx)
     .await
     .map_err(db_err)?;
     record_history(tx, r).await
 }
 
-async fn assessment_is_draft(
+pub(crate) async fn assessment_is_draft(
     tx: &mut sqlx::Transaction<'static, Db>,
     scope: &TenantScope,
     id: AssessmentId,
@@ -669,7 +714,7 @@ impl RiskStore for crate::Backend {
             q.push(" AND a.kind = ").push_bind(k.as_str());
         }
         if f.ephi_only {
-            q.push(" AND a.ephi_role <> 'none'");
+            q.push(" AND a.ephi_role IN ('stores', 'processes', 'transmits')");
         }
         if let Some(l) = f.location {
             q.push(" AND a.location_id = ").push_bind(l.as_uuid());
@@ -995,8 +1040,8 @@ impl RiskStore for crate::Backend {
             "UPDATE risk SET asset_id = $1, asset_group = $2, threat_key = $3, threat_name = $4, vulnerability = $5, \
              likelihood = $6, impact = $7, inherent_score = $8, existing_controls = $9, residual_likelihood = $10, \
              residual_impact = $11, residual_score = $12, treatment = $13, owner = $14, due_date = $15, status = $16, \
-             acceptance_rationale = $17, accepted_by = $18, accepted_at = $19, updated_at = $20 \
-             WHERE org_id = $21 AND risk_id = $22",
+             acceptance_rationale = $17, accepted_by = $18, accepted_at = $19, updated_at = $20, \
+             treatment_detail = $23 WHERE org_id = $21 AND risk_id = $22",
         )
         .bind(f.asset_id.map(|a| a.as_uuid()))
         .bind(&f.asset_group)
@@ -1020,6 +1065,7 @@ impl RiskStore for crate::Backend {
         .bind(micros(r.updated_at))
         .bind(scope.org_id().as_uuid())
         .bind(r.id.as_uuid())
+        .bind(&f.treatment_detail)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -1121,7 +1167,8 @@ impl RiskStore for crate::Backend {
 
     async fn responses(&self, scope: &TenantScope, id: AssessmentId) -> Result<Vec<Response>> {
         let rows: Vec<ResponseRow> = sqlx::query_as(
-            "SELECT requirement_ref, status, decision, alternative, reason, notes, updated_at, updated_by \
+            "SELECT requirement_ref, status, decision, alternative, reason, notes, alternative_reason, \
+             implementation, updated_at, updated_by \
              FROM assessment_response WHERE org_id = $1 AND assessment_id = $2 ORDER BY requirement_ref",
         )
         .bind(scope.org_id().as_uuid())
@@ -1161,9 +1208,10 @@ impl RiskStore for crate::Backend {
     ) -> Result<()> {
         let mut tx = crate::dialect::begin_write(&self.pool).await?;
         assessment_is_draft(&mut tx, scope, a.id).await?;
+        super::sra::write_record(&mut tx, scope, a).await?;
         let done = sqlx::query(
             "UPDATE assessment SET status = 'final', finalized_at = $1, finalized_by = $2, snapshot_sha256 = $3, \
-             snapshot = $4 WHERE org_id = $5 AND assessment_id = $6 AND status = 'draft'",
+             snapshot = $4, checks_version = $7 WHERE org_id = $5 AND assessment_id = $6 AND status = 'draft'",
         )
         .bind(a.finalized_at.map(micros))
         .bind(&a.finalized_by)
@@ -1171,6 +1219,7 @@ impl RiskStore for crate::Backend {
         .bind(snapshot)
         .bind(scope.org_id().as_uuid())
         .bind(a.id.as_uuid())
+        .bind(a.checks_version.map(i64::from))
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;

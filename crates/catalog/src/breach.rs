@@ -3,9 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Deadlines and thresholds, each with its citation.
+/// Deadlines and thresholds, each with its citation. Every table of the data file is read;
+/// an unknown key is an error, so nothing the data holds is silently dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BreachParameters {
+    /// When a breach is treated as discovered (164.404(a)(2), 164.410(a)(2)).
+    pub discovery: Discovery,
+    /// The three exclusions from the definition of breach (164.402).
+    pub breach_exclusions: Exclusions,
+    /// The four-factor risk assessment and the presumption of breach (164.402).
+    pub risk_assessment: RiskAssessment,
     /// Notice to individuals (164.404(b)).
     pub individual_notice: DaysAfterDiscovery,
     /// Notice to the media (164.406).
@@ -28,6 +36,7 @@ pub struct BreachParameters {
 
 /// A deadline counted in calendar days from discovery.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DaysAfterDiscovery {
     /// Where it comes from.
     pub citation: String,
@@ -37,6 +46,7 @@ pub struct DaysAfterDiscovery {
 
 /// Media notice.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MediaNotice {
     /// Where it comes from.
     pub citation: String,
@@ -48,6 +58,7 @@ pub struct MediaNotice {
 
 /// Notice to the Secretary for large breaches.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecretaryLarge {
     /// Where it comes from.
     pub citation: String,
@@ -55,10 +66,13 @@ pub struct SecretaryLarge {
     pub threshold_individuals_at_least: u32,
     /// When.
     pub timing: String,
+    /// The notice whose deadline it shares (`individual_notice`).
+    pub same_deadline_as: String,
 }
 
 /// Notice to the Secretary for small breaches.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecretarySmall {
     /// Where it comes from.
     pub citation: String,
@@ -66,10 +80,13 @@ pub struct SecretarySmall {
     pub threshold_individuals_less_than: u32,
     /// At the latest, this many days after the end of the calendar year of discovery.
     pub max_days_after_calendar_year_end: u32,
+    /// Whether a log (or other documentation) of these breaches must be kept.
+    pub log_required: bool,
 }
 
 /// Substitute notice.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SubstituteNotice {
     /// Where it comes from.
     pub citation: String,
@@ -83,27 +100,72 @@ pub struct SubstituteNotice {
 
 /// Law enforcement delay.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LawEnforcementDelay {
     /// Where it comes from.
     pub citation: String,
+    /// Where the written statement's rule comes from.
+    pub written_statement_citation: String,
     /// An oral statement delays notice at most this many days.
     pub oral_statement_max_days: u32,
 }
 
 /// Retention.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Retention {
     /// Where it comes from.
     pub citation: String,
     /// Years.
     pub years: u32,
+    /// From when the years count.
+    pub from: String,
 }
 
 /// Applicability.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Applicability {
     /// Where it comes from.
     pub citation: String,
     /// Breaches on or after this date.
     pub breaches_on_or_after: String,
+}
+
+/// When a breach counts as discovered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Discovery {
+    /// The covered entity's rule.
+    pub citation: String,
+    /// The business associate's rule.
+    pub business_associate_citation: String,
+    /// The rule, in short.
+    pub rule: String,
+}
+
+/// The exclusions from the definition of breach.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusions {
+    /// Where they come from.
+    pub citation: String,
+    /// Each exclusion's citation.
+    pub refs: Vec<String>,
+    /// Each exclusion, in short (same order).
+    pub names: Vec<String>,
+}
+
+/// The risk assessment that can rebut the presumption of breach.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskAssessment {
+    /// Where it comes from.
+    pub citation: String,
+    /// The presumption.
+    pub presumption: String,
+    /// The factors, at least these.
+    pub factors: Vec<String>,
+    /// Each factor's citation (same order).
+    pub factor_refs: Vec<String>,
 }

@@ -84,6 +84,10 @@ struct TomlRequirement {
     guidance: String,
     #[serde(default)]
     questions: Vec<String>,
+    #[serde(default)]
+    not_applicable_when: String,
+    #[serde(default)]
+    display_title: String,
 }
 
 impl TomlRequirement {
@@ -110,6 +114,8 @@ impl TomlRequirement {
             cites: None,
             withdrawn: false,
             order,
+            na_condition: opt(&self.not_applicable_when),
+            display_title: opt(&self.display_title),
         })
     }
 }
@@ -204,6 +210,8 @@ fn simple(
         cites: None,
         withdrawn: false,
         order,
+        na_condition: None,
+        display_title: None,
     }
 }
 
@@ -564,12 +572,22 @@ fn protocol_links(b: &mut Builder) {
         let Some(section) = r.cites.as_ref() else {
             continue;
         };
-        let candidates = [
+        // The cited paragraph itself, the standard stated at its first subparagraph, or else the
+        // nearest enclosing paragraph that is a requirement (164.314(a)(2)(i)(A) is tested under
+        // 164.314(a)(2)(i); 164.314(b)(2)(iii) under 164.314(b)(2)).
+        let mut candidates = vec![
             section.clone(),
             format!("{section}(i)"),
             format!("{section}(1)(i)"),
             format!("{section}(1)"),
         ];
+        let mut parent = section.as_str();
+        while let Some(cut) = parent.rfind('(') {
+            parent = &parent[..cut];
+            if parent.ends_with(')') {
+                candidates.push(parent.to_owned());
+            }
+        }
         if let Some((target, fw)) = candidates
             .iter()
             .find_map(|c| known.get(c.as_str()).map(|fw| (c.clone(), *fw)))

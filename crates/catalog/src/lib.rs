@@ -209,11 +209,24 @@ impl Catalog {
             .unwrap_or_default()
     }
 
-    /// One requirement.
+    /// One requirement, by its citation as printed or in the short form people type: a
+    /// standard stated at its first subparagraph is found by either (`164.308(a)(1)` and
+    /// `164.308(a)(1)(i)` name the same standard). Surrounding spaces and a leading `§` or
+    /// `45 CFR` are ignored. Store the returned requirement's `reference`, never the typed text.
     pub fn requirement(&self, framework: &str, reference: &str) -> Option<&Requirement> {
-        self.index
-            .get(&ReqKey::new(framework, reference))
-            .map(|&i| &self.requirements[i])
+        let exact = |r: &str| {
+            self.index
+                .get(&ReqKey::new(framework, r))
+                .map(|&i| &self.requirements[i])
+        };
+        if let Some(r) = exact(reference) {
+            return Some(r);
+        }
+        let t = reference.trim();
+        let t = t.strip_prefix("45 CFR").unwrap_or(t).trim_start();
+        let t = t.strip_prefix('§').unwrap_or(t).trim_start();
+        exact(t)
+            .or_else(|| exact(&format!("{t}(i)")).filter(|r| r.kind == RequirementKind::Standard))
     }
 
     /// The requirements whose parent is `reference`.

@@ -443,6 +443,8 @@ fn walk(
             cites: None,
             withdrawn,
             order: *order,
+            na_condition: None,
+            display_title: None,
         });
         if let Some(g) = item.get("groups") {
             walk(

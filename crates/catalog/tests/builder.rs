@@ -34,6 +34,8 @@ fn req(f: &str, r: &str, parent: Option<&str>) -> Requirement {
         cites: None,
         withdrawn: false,
         order: 0,
+        na_condition: None,
+        display_title: None,
     }
 }
 

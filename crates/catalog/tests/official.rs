@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use safeharbor_catalog::{
     CSF_2, Catalog, HIPAA_BREACH, HIPAA_SECURITY, OCR_PROTOCOL, SP800_53, ecfr,
 };
-use safeharbor_domain::catalog::{Designation, RequirementKind};
+use safeharbor_domain::catalog::{Designation, ReqKey, RequirementKind};
 
 fn shared(name: &str) -> String {
     let path =
@@ -214,6 +214,83 @@ fn every_breach_rule_citation_matches_subpart_d() {
     );
     assert_eq!(p.law_enforcement_delay.oral_statement_max_days, 30);
     assert_eq!(p.documentation_retention.years, 6);
+    // The tables that used to be dropped are loaded too.
+    assert_eq!(p.discovery.citation, "164.404(a)(2)");
+    assert_eq!(p.discovery.business_associate_citation, "164.410(a)(2)");
+    assert_eq!(p.breach_exclusions.refs.len(), 3);
+    assert_eq!(p.risk_assessment.factors.len(), 4);
+    assert_eq!(p.risk_assessment.factor_refs.len(), 4);
+    assert!(p.secretary_notice_small.log_required);
+}
+
+#[test]
+fn a_standard_is_found_by_its_short_citation_and_its_first_subparagraph() {
+    let c = catalog();
+    for typed in [
+        "164.308(a)(1)",
+        "164.308(a)(1)(i)",
+        " § 164.308(a)(1) ",
+        "45 CFR 164.308(a)(1)",
+    ] {
+        let r = c
+            .requirement(HIPAA_SECURITY, typed)
+            .unwrap_or_else(|| panic!("{typed} not found"));
+        assert_eq!(r.reference, "164.308(a)(1)(i)", "{typed}");
+    }
+    // Only a standard is reached that way: an implementation specification's parent paragraph
+    // is not a requirement of its own.
+    assert!(c.requirement(HIPAA_SECURITY, "164.308(a)(1)(ii)").is_none());
+}
+
+#[test]
+fn not_applicable_is_offered_only_where_the_subject_can_be_absent() {
+    let c = catalog();
+    let conditional: Vec<&str> = c
+        .requirements(HIPAA_SECURITY)
+        .into_iter()
+        .filter(|r| r.na_condition.is_some())
+        .map(|r| r.reference.as_str())
+        .collect();
+    assert_eq!(
+        conditional,
+        [
+            "164.308(a)(4)(ii)(A)",
+            "164.314(a)(2)(ii)",
+            "164.314(a)(2)(iii)",
+            "164.314(b)(1)",
+            "164.314(b)(2)",
+        ]
+    );
+    let r = c.requirement(HIPAA_SECURITY, "164.314(b)(2)").unwrap();
+    assert_eq!(r.title, "Implementation specifications");
+    assert!(
+        r.display_title
+            .as_deref()
+            .unwrap()
+            .contains("Group health plan")
+    );
+}
+
+#[test]
+fn protocol_items_on_subparagraphs_link_to_the_requirement_that_holds_them() {
+    let c = catalog();
+    for (item, target) in [
+        ("S58", "164.314(a)(2)(i)"),
+        ("S59", "164.314(a)(2)(i)"),
+        ("S60", "164.314(a)(2)(i)"),
+        ("S64", "164.314(b)(2)"),
+        ("S65", "164.314(b)(2)"),
+        ("S66", "164.314(b)(2)"),
+        ("S67", "164.314(b)(2)"),
+        ("BNR13", "164.404(c)"),
+    ] {
+        let links: Vec<String> = c
+            .mappings_from(&ReqKey::new(OCR_PROTOCOL, item))
+            .iter()
+            .map(|m| m.to.reference.clone())
+            .collect();
+        assert_eq!(links, [target], "{item}");
+    }
 }
 
 fn index() -> Vec<BTreeMap<String, String>> {

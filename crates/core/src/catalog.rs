@@ -556,6 +556,8 @@ fn parse_baseline_csv(
             cites: None,
             withdrawn: false,
             order: u32::try_from(i).unwrap_or(0),
+            na_condition: None,
+            display_title: None,
         });
     }
     if reqs.is_empty() {

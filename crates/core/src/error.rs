@@ -39,6 +39,11 @@ pub enum Error {
     /// A value breaks a rule (HTTP 400 or 422).
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// The thing cannot be done until each of these is (HTTP 422, code `incomplete`): e.g.
+    /// finalizing a risk analysis that is not one yet. Each names its item (`field`) and what
+    /// is missing.
+    #[error("{} thing(s) must be done first", .0.len())]
+    Incomplete(Vec<Invalid>),
     /// Something failed that the caller cannot fix (HTTP 500). The cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),

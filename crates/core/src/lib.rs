@@ -10,6 +10,7 @@ pub mod auth;
 pub mod authz;
 pub mod catalog;
 pub mod clock;
+pub mod considerations;
 pub mod controls;
 pub mod error;
 pub mod evidence;
@@ -25,6 +26,8 @@ mod ports_blob;
 mod ports_evidence;
 mod ports_mail;
 mod ports_risk;
+mod ports_sra;
+pub mod profile;
 pub mod reminders;
 pub mod risks;
 pub mod sra;
@@ -64,6 +67,15 @@ pub struct Settings {
     pub risk_thresholds: safeharbor_domain::risk::RiskThresholds,
     /// Largest evidence file accepted, in bytes.
     pub upload_limit: u64,
+    /// Months a finalized risk analysis stays current. A Safeharbor default (12), not a term of
+    /// the rule, which asks for periodic review (164.316(b)(2)(iii)) without a period.
+    pub sra_valid_months: u32,
+    /// A backup import finds a device whose last success is older than this many hours. A
+    /// Safeharbor default (48), not a term of the rule.
+    pub backup_max_age_hours: u32,
+    /// A backup import finds a job with no restore test in this many months. A Safeharbor
+    /// default (12), not a term of the rule (164.308(a)(7)(ii)(D) asks for periodic testing).
+    pub restore_test_max_age_months: u32,
 }
 
 impl Default for Settings {
@@ -79,6 +91,9 @@ impl Default for Settings {
             token_max_days: 366,
             risk_thresholds: safeharbor_domain::risk::RiskThresholds::default(),
             upload_limit: 100 * 1000 * 1000,
+            sra_valid_months: 12,
+            backup_max_age_hours: 48,
+            restore_test_max_age_months: 12,
         }
     }
 }

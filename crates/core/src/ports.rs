@@ -23,6 +23,7 @@ pub use crate::ports_blob::*;
 pub use crate::ports_evidence::*;
 pub use crate::ports_mail::*;
 pub use crate::ports_risk::*;
+pub use crate::ports_sra::*;
 
 /// The whole storage port.
 pub trait Store:
@@ -33,6 +34,7 @@ pub trait Store:
     + AuditStore
     + CatalogStore
     + RiskStore
+    + SraStore
     + EvidenceStore
     + Maintenance
 {
@@ -46,6 +48,7 @@ impl<T> Store for T where
         + AuditStore
         + CatalogStore
         + RiskStore
+        + SraStore
         + EvidenceStore
         + Maintenance
 {
@@ -75,6 +78,8 @@ pub struct OrgListItem {
     pub member_count: i64,
     /// When its latest risk analysis was finalized.
     pub sra_finalized_at: Option<OffsetDateTime>,
+    /// Whether that analysis passed the completeness checks (see `sra::checks`).
+    pub sra_checked: bool,
     /// When an asset change marked significant made the risk analysis out of date.
     pub sra_invalidated_at: Option<OffsetDateTime>,
     /// Its open tasks past due on `OrgFilter::as_of`.

@@ -239,6 +239,14 @@ pub struct Requirement {
     pub withdrawn: bool,
     /// Position in the framework, for ordering.
     pub order: u32,
+    /// When the item may be answered "not applicable" in a risk analysis: the condition, in
+    /// plain words. `None`: it always applies and needs a real answer (164.306(d)).
+    #[serde(default)]
+    pub na_condition: Option<String>,
+    /// A descriptive title shown beside the printed heading, where the heading alone says
+    /// nothing (164.314(b)(2) is headed only "Implementation specifications").
+    #[serde(default)]
+    pub display_title: Option<String>,
 }
 
 /// How two requirements relate.

@@ -5,6 +5,7 @@
 //! is a valid one ("parse, don't validate").
 
 pub mod audit;
+pub mod breach;
 pub mod catalog;
 pub mod evidence;
 pub mod ids;

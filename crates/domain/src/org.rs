@@ -404,3 +404,69 @@ mod tests {
         }
     }
 }
+
+/// A person named to a HIPAA role of an organization (its security or privacy official).
+/// They may or may not have an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Official {
+    /// Name.
+    pub name: String,
+    /// E-mail address (validated, lower case); when it is a member's, that member may sign
+    /// off as the official.
+    pub email: Option<String>,
+}
+
+impl Official {
+    /// Validates a name and an optional address; `None` when both are empty. `field` names the
+    /// role in errors (`security_official`).
+    pub fn parse(field: &str, name: &str, email: &str) -> Result<Option<Self>, Invalid> {
+        let name = text::optional_line(field, Some(name), NAME_MAX)?;
+        let email = if email.trim().is_empty() {
+            None
+        } else {
+            Some(
+                crate::user::Email::parse(email)
+                    .map_err(|e| Invalid::new(format!("{field}_email"), e.reason))?
+                    .as_str()
+                    .to_owned(),
+            )
+        };
+        match (name, email) {
+            (None, None) => Ok(None),
+            (None, Some(_)) => Err(Invalid::new(field, "give the official's name")),
+            (Some(name), email) => Ok(Some(Self { name, email })),
+        }
+    }
+}
+
+/// How an organization runs its HIPAA program: who answers for it and how much risk it
+/// accepts without treatment. Kept apart from [`Organization`], which every request reads.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OrgProfile {
+    /// The security official (164.308(a)(2): one official responsible for the security
+    /// policies and procedures).
+    pub security_official: Option<Official>,
+    /// The privacy official (164.530(a)(1)).
+    pub privacy_official: Option<Official>,
+    /// The highest risk score (1-25) the organization accepts without a treatment; risks above
+    /// it need one in the risk management plan. `None`: the installation's top of "low".
+    pub risk_acceptance_max: Option<u8>,
+}
+
+impl OrgProfile {
+    /// Checks a risk acceptance threshold: a score from 1 to 25.
+    pub fn parse_acceptance(v: Option<i64>) -> Result<Option<u8>, Invalid> {
+        v.map(|n| {
+            u8::try_from(n)
+                .ok()
+                .filter(|n| (1..=25).contains(n))
+                .ok_or_else(|| {
+                    Invalid::new(
+                        "risk_acceptance_max",
+                        "must be a risk score from 1 to 25 (likelihood times impact)",
+                    )
+                })
+        })
+        .transpose()
+    }
+}

@@ -88,10 +88,21 @@ str_enum!(
         Processes => ("processes", "Processes ePHI"),
         /// Carries ePHI.
         Transmits => ("transmits", "Transmits ePHI"),
+        /// Holds PHI on paper only: PHI under the Privacy Rule, but not ePHI, so the Security
+        /// Rule's safeguards do not reach it.
+        PhiOnPaper => ("phi_on_paper", "PHI on paper (not ePHI)"),
         /// No ePHI.
         None => ("none", "No ePHI"),
     }
 );
+
+impl EphiRole {
+    /// Whether the asset creates, receives, maintains or transmits electronic PHI: what the
+    /// Security Rule protects.
+    pub const fn is_ephi(self) -> bool {
+        matches!(self, Self::Stores | Self::Processes | Self::Transmits)
+    }
+}
 
 str_enum!(
     /// How much the practice depends on an asset.
@@ -221,24 +232,33 @@ pub const IMPACT_SCALE: [(u8, &str, &str); 5] = [
     (
         2,
         "Minor",
-        "A few records exposed or briefly unavailable; reportable only in the annual log.",
+        "A few records exposed or briefly unavailable; a breach still means notice to each individual, and a line in the annual log to HHS.",
     ),
     (
         3,
         "Moderate",
-        "Dozens to hundreds of records, or hours of disruption to care or billing.",
+        "Tens of records exposed, or hours of disruption to care or billing.",
     ),
     (
         4,
         "Major",
-        "Hundreds or more records, a notifiable breach, or days of disruption.",
+        "Hundreds of records (fewer than 500 individuals) exposed, or days of disruption.",
     ),
     (
         5,
         "Severe",
-        "500 or more patients affected (media and HHS notice), or care stops for days.",
+        "500 or more individuals (HHS told at the same time as they are; the media too where more than 500 live in one State or jurisdiction), or care stops for days.",
     ),
 ];
+
+/// What a breach of unsecured PHI sets off, for readers of the impact scale: the Breach
+/// Notification Rule as it stands (45 CFR 164.404-164.408).
+pub const BREACH_NOTICE_RULE: &str = "Whatever its size, a breach of unsecured PHI is notified \
+to each affected individual without unreasonable delay and no later than 60 days after discovery \
+(164.404). The Secretary of HHS is notified at the same time when 500 or more individuals are \
+affected, otherwise in the annual log due within 60 days after the end of the calendar year \
+(164.408). Prominent media outlets are notified only when more than 500 residents of one State \
+or jurisdiction are affected (164.406).";
 
 /// A likelihood × impact score, 1 to 25.
 pub fn score(likelihood: Rating, impact: Rating) -> u8 {
@@ -479,17 +499,22 @@ impl AssetInput<'_> {
         &self,
         location_id: Option<crate::ids::LocationId>,
     ) -> Result<AssetFields, Invalid> {
+        let name = crate::text::required_line("name", self.name, LINE_MAX)?;
+        let kind = AssetKind::parse(self.kind).map_err(|e| {
+            if self.kind.trim().is_empty() {
+                Invalid::new("kind", "is required")
+            } else {
+                e
+            }
+        })?;
         Ok(AssetFields {
-            name: crate::text::required_line("name", self.name, LINE_MAX)?,
-            kind: AssetKind::parse(self.kind).map_err(|e| {
-                if self.kind.trim().is_empty() {
-                    Invalid::new("kind", "is required")
-                } else {
-                    e
-                }
-            })?,
+            name,
+            kind,
             location_id,
-            ephi_role: or_default(self.ephi_role, EphiRole::None, EphiRole::parse)?,
+            ephi_role: ephi_role_for(
+                kind,
+                or_default(self.ephi_role, EphiRole::None, EphiRole::parse)?,
+            )?,
             criticality: or_default(self.criticality, Criticality::Moderate, Criticality::parse)?,
             owner: crate::text::optional_line("owner", Some(self.owner), LINE_MAX)?,
             vendor: crate::text::optional_line("vendor", Some(self.vendor), LINE_MAX)?,
@@ -509,6 +534,23 @@ impl AssetInput<'_> {
             })?,
             notes: crate::text::optional_block("notes", Some(self.notes), BLOCK_MAX)?,
         })
+    }
+}
+
+/// Paper records are PHI, never ePHI: a paper asset is `phi_on_paper` (or `none`), and only
+/// paper holds PHI on paper.
+fn ephi_role_for(kind: AssetKind, role: EphiRole) -> Result<EphiRole, Invalid> {
+    match (kind, role) {
+        (AssetKind::Paper, r) if r.is_ephi() => Err(Invalid::new(
+            "ephi_role",
+            "paper records hold PHI, not electronic PHI: choose phi_on_paper",
+        )),
+        (k, EphiRole::PhiOnPaper) if k != AssetKind::Paper => Err(Invalid::new(
+            "ephi_role",
+            "only paper records hold PHI on paper; for an electronic system choose stores, \
+             processes or transmits",
+        )),
+        (_, r) => Ok(r),
     }
 }
 
@@ -596,6 +638,10 @@ pub struct RiskFields {
     pub residual_impact: Option<Rating>,
     /// How it is answered.
     pub treatment: Option<Treatment>,
+    /// How a transfer or avoidance is done (to whom, under what agreement; what activity
+    /// stops), or any detail of the treatment.
+    #[serde(default)]
+    pub treatment_detail: Option<String>,
     /// Who answers for it.
     pub owner: Option<String>,
     /// When the treatment is due.
@@ -625,6 +671,8 @@ pub struct RiskInput<'a> {
     pub residual_impact: Option<i64>,
     /// Treatment (wire form; empty: none yet).
     pub treatment: &'a str,
+    /// How the treatment is done.
+    pub treatment_detail: &'a str,
     /// Owner.
     pub owner: &'a str,
     /// Due date `YYYY-MM-DD`.
@@ -699,6 +747,11 @@ impl RiskInput<'_> {
                     .map(Some)
                     .map_err(|e| Invalid::new("treatment", e.reason))
             })?,
+            treatment_detail: crate::text::optional_block(
+                "treatment_detail",
+                Some(self.treatment_detail),
+                BLOCK_MAX,
+            )?,
             owner: crate::text::optional_line("owner", Some(self.owner), LINE_MAX)?,
             due_date: parse_date("due_date", self.due_date)?,
         })
@@ -746,6 +799,55 @@ pub struct Assessment {
     pub finalized_by: Option<String>,
     /// SHA-256 of the finalized snapshot, hex.
     pub snapshot_sha256: Option<String>,
+    /// The version of the completeness checks it was finalized under (see
+    /// [`SRA_CHECKS_VERSION`]); `None` for an analysis finalized before Safeharbor checked that
+    /// a risk analysis is one.
+    #[serde(default)]
+    pub checks_version: Option<u32>,
+    /// Who prepared it (for a client, usually the MSP's analyst), named apart from the
+    /// organization's sign-off.
+    #[serde(default)]
+    pub prepared_by: Option<String>,
+    /// A reasoned statement that the organization has no system that creates, receives,
+    /// maintains or transmits ePHI, with its reviewer's confirmation.
+    #[serde(default)]
+    pub no_ephi: Option<NoEphiStatement>,
+    /// The organization's approval of the analysis.
+    #[serde(default)]
+    pub sign_off: Option<SignOff>,
+}
+
+/// The version of the checks a risk analysis must pass to be finalized. Analyses finalized
+/// before any checks have no version and are flagged as needing a new analysis.
+pub const SRA_CHECKS_VERSION: u32 = 1;
+
+/// A statement that an organization has no ePHI systems, which a reviewer must confirm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoEphiStatement {
+    /// The statement and its reasons.
+    pub statement: String,
+    /// Who wrote it.
+    pub written_by: String,
+    /// Who confirmed it (an administrator other than the writer), if anyone yet.
+    pub confirmed_by: Option<String>,
+    /// When.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub confirmed_at: Option<time::OffsetDateTime>,
+}
+
+/// The organization's sign-off on a risk analysis: by its administrator or its security
+/// official, over the exact content signed (a digest), so any later change voids it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignOff {
+    /// Who signed.
+    pub by: String,
+    /// In what capacity (`client administrator`, `security official`...).
+    pub capacity: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: time::OffsetDateTime,
+    /// SHA-256 of the content signed, hex.
+    pub digest: String,
 }
 
 /// Longest period label.
@@ -776,63 +878,184 @@ pub struct Answer {
     pub decision: Option<AddressableDecision>,
     /// The equivalent alternative measure, described.
     pub alternative: Option<String>,
-    /// Why: not applicable, or not reasonable and appropriate.
+    /// Why: not applicable, or not reasonable and appropriate (as specified).
     pub reason: Option<String>,
     /// Notes.
     pub notes: Option<String>,
+    /// Why the alternative measure is reasonable and appropriate (164.306(d)(3)(ii)(B)(2)).
+    #[serde(default)]
+    pub alternative_reason: Option<String>,
+    /// How the safeguard is implemented, in the organization's words.
+    #[serde(default)]
+    pub implementation: Option<String>,
+}
+
+/// What the catalog says about a questionnaire item, for checking its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ItemRules {
+    /// An addressable implementation specification (164.306(d)(3)).
+    pub addressable: bool,
+    /// The item applies only under a condition, so "not applicable" may be answered.
+    pub na_allowed: bool,
+}
+
+/// Raw answer fields, as typed in a form or a JSON body.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnswerInput<'a> {
+    /// Status (wire form; empty: unanswered).
+    pub status: &'a str,
+    /// Addressable decision (wire form; empty: none).
+    pub decision: &'a str,
+    /// The alternative measure.
+    pub alternative: &'a str,
+    /// Why the alternative is reasonable and appropriate.
+    pub alternative_reason: &'a str,
+    /// Why not applicable, or why not reasonable and appropriate.
+    pub reason: &'a str,
+    /// How it is implemented.
+    pub implementation: &'a str,
+    /// Notes.
+    pub notes: &'a str,
 }
 
 impl Answer {
-    /// Validates an answer for a requirement that is `addressable` or not.
-    pub fn parse(
-        addressable: bool,
-        status: &str,
-        decision: &str,
-        alternative: &str,
-        reason: &str,
-        notes: &str,
-    ) -> Result<Self, Invalid> {
-        let status = or_default(status, None, |s| ResponseStatus::parse(s).map(Some))?;
-        let decision = or_default(decision, None, |s| AddressableDecision::parse(s).map(Some))?;
-        let alternative = crate::text::optional_block("alternative", Some(alternative), BLOCK_MAX)?;
-        let reason = crate::text::optional_block("reason", Some(reason), BLOCK_MAX)?;
-        let notes = crate::text::optional_block("notes", Some(notes), BLOCK_MAX)?;
-        if status == Some(ResponseStatus::NotApplicable) && reason.is_none() {
-            return Err(Invalid::new("reason", "say why this does not apply"));
+    /// Validates an answer against its item's rules. Refuses answers that contradict
+    /// themselves: "not applicable" where the item always applies, an addressable decision that
+    /// disagrees with the status (164.306(d)(3)), a decision without what it must document.
+    /// A status of implemented on an addressable item with no decision records decision (a),
+    /// implemented as specified.
+    pub fn parse(rules: ItemRules, input: &AnswerInput<'_>) -> Result<Self, Invalid> {
+        let status = or_default(input.status, None, |s| ResponseStatus::parse(s).map(Some))?;
+        let mut decision = or_default(input.decision, None, |s| {
+            AddressableDecision::parse(s).map(Some)
+        })?;
+        let block = |field: &str, v: &str| crate::text::optional_block(field, Some(v), BLOCK_MAX);
+        let alternative = block("alternative", input.alternative)?;
+        let alternative_reason = block("alternative_reason", input.alternative_reason)?;
+        let reason = block("reason", input.reason)?;
+        let implementation = block("implementation", input.implementation)?;
+        let notes = block("notes", input.notes)?;
+        if status == Some(ResponseStatus::NotApplicable) {
+            if !rules.na_allowed {
+                return Err(Invalid::new(
+                    "status",
+                    "this standard or specification applies to every organization that handles \
+                     ePHI; answer whether it is implemented (addressable does not mean optional, \
+                     164.306(d)(3))",
+                ));
+            }
+            if reason.is_none() {
+                return Err(Invalid::new("reason", "say why this does not apply"));
+            }
+            if decision.is_some() {
+                return Err(Invalid::new(
+                    "decision",
+                    "an item that does not apply takes no addressable decision",
+                ));
+            }
         }
-        if !addressable && decision.is_some() {
+        if !rules.addressable && decision.is_some() {
             return Err(Invalid::new(
                 "decision",
                 "applies only to addressable implementation specifications; this one is required",
             ));
         }
-        match decision {
-            Some(AddressableDecision::Alternative) if alternative.is_none() => {
-                return Err(Invalid::new(
-                    "alternative",
-                    "describe the equivalent alternative measure (164.306(d)(3)(ii)(B)(2))",
-                ));
-            }
-            Some(AddressableDecision::NotReasonable) if reason.is_none() => {
-                return Err(Invalid::new(
-                    "reason",
-                    "document why the specification is not reasonable and appropriate (164.306(d)(3)(ii)(B)(1))",
-                ));
-            }
-            _ => {}
+        if rules.addressable && status == Some(ResponseStatus::Implemented) && decision.is_none() {
+            decision = Some(AddressableDecision::Implemented);
         }
+        check_decision(
+            status,
+            decision,
+            alternative.as_ref(),
+            alternative_reason.as_ref(),
+            reason.as_ref(),
+        )?;
         Ok(Self {
             status,
             decision,
             alternative,
             reason,
             notes,
+            alternative_reason,
+            implementation,
         })
     }
 
     /// Whether anything is answered.
     pub fn is_answered(&self) -> bool {
         self.status.is_some()
+    }
+
+    /// For an addressable specification: what is wrong with its 164.306(d)(3) decision, if
+    /// anything (an answer saved under earlier rules, or copied from an earlier period, may
+    /// lack one). A gap without a decision is not a problem here: it needs a plan instead.
+    pub fn decision_problem(&self) -> Option<String> {
+        if self.status == Some(ResponseStatus::Implemented) && self.decision.is_none() {
+            return Some(
+                "record the addressable decision (164.306(d)(3)): implemented as specified, or \
+                 an equivalent alternative measure."
+                    .into(),
+            );
+        }
+        check_decision(
+            self.status,
+            self.decision,
+            self.alternative.as_ref(),
+            self.alternative_reason.as_ref(),
+            self.reason.as_ref(),
+        )
+        .err()
+        .map(|e| format!("{}.", e.reason))
+    }
+}
+
+/// 164.306(d)(3): the decision must agree with the status and carry what it documents.
+fn check_decision(
+    status: Option<ResponseStatus>,
+    decision: Option<AddressableDecision>,
+    alternative: Option<&String>,
+    alternative_reason: Option<&String>,
+    reason: Option<&String>,
+) -> Result<(), Invalid> {
+    use AddressableDecision as D;
+    use ResponseStatus as S;
+    match (decision, status) {
+        (Some(D::Implemented), Some(S::Partial | S::NotImplemented)) => Err(Invalid::new(
+            "decision",
+            "the decision says implemented as specified, but the status says it is not fully \
+             implemented; choose another decision or change the status",
+        )),
+        (Some(D::NotReasonable), Some(S::Implemented | S::Partial)) => Err(Invalid::new(
+            "decision",
+            "the decision says neither the specification nor an alternative is reasonable and \
+             appropriate, but the status says it is implemented; choose another decision or \
+             answer not implemented",
+        )),
+        (Some(D::Alternative), Some(S::NotImplemented)) => Err(Invalid::new(
+            "decision",
+            "an equivalent alternative measure must be implemented (at least partly) to be the \
+             decision; otherwise record why no alternative is reasonable and appropriate",
+        )),
+        (Some(D::Alternative), _) if reason.is_none() => Err(Invalid::new(
+            "reason",
+            "document why the specification is not reasonable and appropriate as specified \
+             (164.306(d)(3)(ii)(B)(1))",
+        )),
+        (Some(D::Alternative), _) if alternative.is_none() => Err(Invalid::new(
+            "alternative",
+            "describe the equivalent alternative measure implemented (164.306(d)(3)(ii)(B)(2))",
+        )),
+        (Some(D::Alternative), _) if alternative_reason.is_none() => Err(Invalid::new(
+            "alternative_reason",
+            "document why the alternative measure is reasonable and appropriate \
+             (164.306(d)(3)(ii)(B)(2))",
+        )),
+        (Some(D::NotReasonable), _) if reason.is_none() => Err(Invalid::new(
+            "reason",
+            "document why neither the specification nor an alternative measure is reasonable \
+             and appropriate (164.306(d)(3)(ii)(B)(1))",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -897,6 +1120,61 @@ impl Task {
     /// Whether it is open and past due.
     pub fn is_overdue(&self, today: time::Date) -> bool {
         self.status == TaskStatus::Open && self.due_date.is_some_and(|d| d < today)
+    }
+}
+
+/// The threat source types of NIST SP 800-30 Rev. 1, Appendix D: the categories every asset
+/// holding ePHI is examined against.
+pub const THREAT_CATEGORIES: [(&str, &str); 4] = [
+    ("adversarial", "Adversarial (people acting on purpose)"),
+    ("accidental", "Accidental (mistakes by people)"),
+    (
+        "structural",
+        "Structural (failures of equipment, software or services)",
+    ),
+    (
+        "environmental",
+        "Environmental (fire, flood, power, weather)",
+    ),
+];
+
+/// A threat category recorded as considered for an asset and found not relevant, with why:
+/// part of a thorough risk analysis (164.308(a)(1)(ii)(A)) when no risk of that category is
+/// recorded for the asset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreatConsideration {
+    /// The asset.
+    pub asset_id: crate::ids::AssetId,
+    /// One of [`THREAT_CATEGORIES`].
+    pub category: String,
+    /// Why no threat of this category is relevant to the asset.
+    pub reason: String,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: time::OffsetDateTime,
+}
+
+impl ThreatConsideration {
+    /// Checks the category and the reason.
+    pub fn parse_parts(category: &str, reason: &str) -> Result<(String, String), Invalid> {
+        let category = category.trim();
+        if !THREAT_CATEGORIES.iter().any(|(k, _)| *k == category) {
+            let keys: Vec<&str> = THREAT_CATEGORIES.iter().map(|(k, _)| *k).collect();
+            return Err(Invalid::new(
+                "category",
+                format!("must be one of {}", keys.join(", ")),
+            ));
+        }
+        let reason =
+            crate::text::optional_block("reason", Some(reason), BLOCK_MAX)?.ok_or_else(|| {
+                Invalid::new(
+                    "reason",
+                    "say why no threat of this category is relevant to this asset",
+                )
+            })?;
+        Ok((category.to_owned(), reason))
     }
 }
 
@@ -1070,37 +1348,110 @@ mod tests {
         }
     }
 
+    fn ans(status: &'static str, decision: &'static str) -> AnswerInput<'static> {
+        AnswerInput {
+            status,
+            decision,
+            ..AnswerInput::default()
+        }
+    }
+
+    const ADDRESSABLE: ItemRules = ItemRules {
+        addressable: true,
+        na_allowed: false,
+    };
+    const REQUIRED: ItemRules = ItemRules {
+        addressable: false,
+        na_allowed: false,
+    };
+    const CONDITIONAL: ItemRules = ItemRules {
+        addressable: false,
+        na_allowed: true,
+    };
+
+    fn field_of(rules: ItemRules, input: &AnswerInput<'_>) -> String {
+        Answer::parse(rules, input).unwrap_err().field
+    }
+
     #[test]
-    fn addressable_decisions_need_their_explanation() {
-        assert!(Answer::parse(true, "implemented", "implemented", "", "", "").is_ok());
+    fn not_applicable_is_refused_where_the_item_always_applies() {
+        let na = AnswerInput {
+            status: "not_applicable",
+            reason: "too small",
+            ..AnswerInput::default()
+        };
+        assert_eq!(field_of(REQUIRED, &na), "status");
+        assert_eq!(field_of(ADDRESSABLE, &na), "status");
+        assert!(Answer::parse(CONDITIONAL, &na).is_ok());
+        let without_reason = AnswerInput { reason: "", ..na };
+        assert_eq!(field_of(CONDITIONAL, &without_reason), "reason");
+    }
+
+    #[test]
+    fn an_addressable_decision_must_agree_with_the_status() {
+        // Implemented with "not reasonable" contradicts itself.
+        let i = ans("implemented", "not_reasonable");
         assert_eq!(
-            Answer::parse(true, "not_implemented", "alternative", "", "", "")
-                .unwrap_err()
-                .field,
-            "alternative"
-        );
-        assert_eq!(
-            Answer::parse(true, "not_implemented", "not_reasonable", "", "", "")
-                .unwrap_err()
-                .field,
-            "reason"
-        );
-        assert_eq!(
-            Answer::parse(false, "implemented", "implemented", "", "", "")
-                .unwrap_err()
-                .field,
+            field_of(ADDRESSABLE, &AnswerInput { reason: "r", ..i }),
             "decision"
         );
+        // "Implemented as specified" with a gap contradicts itself.
         assert_eq!(
-            Answer::parse(false, "not_applicable", "", "", "", "")
-                .unwrap_err()
-                .field,
-            "reason"
+            field_of(ADDRESSABLE, &ans("partial", "implemented")),
+            "decision"
         );
+        // An alternative needs something in place.
+        let alt = AnswerInput {
+            reason: "r",
+            alternative: "a",
+            alternative_reason: "ar",
+            ..ans("not_implemented", "alternative")
+        };
+        assert_eq!(field_of(ADDRESSABLE, &alt), "decision");
         assert!(
-            !Answer::parse(false, "", "", "", "", "n")
-                .unwrap()
-                .is_answered()
+            Answer::parse(
+                ADDRESSABLE,
+                &AnswerInput {
+                    status: "implemented",
+                    ..alt
+                }
+            )
+            .is_ok()
+        );
+        // Implemented with no decision records (a).
+        let a = Answer::parse(ADDRESSABLE, &ans("implemented", "")).unwrap();
+        assert_eq!(a.decision, Some(AddressableDecision::Implemented));
+        // A required item takes no decision.
+        assert_eq!(
+            field_of(REQUIRED, &ans("implemented", "implemented")),
+            "decision"
+        );
+    }
+
+    #[test]
+    fn each_addressable_decision_documents_what_164_306_d_3_asks() {
+        let alt = ans("implemented", "alternative");
+        assert_eq!(field_of(ADDRESSABLE, &alt), "reason");
+        let alt = AnswerInput { reason: "r", ..alt };
+        assert_eq!(field_of(ADDRESSABLE, &alt), "alternative");
+        let alt = AnswerInput {
+            alternative: "a",
+            ..alt
+        };
+        assert_eq!(field_of(ADDRESSABLE, &alt), "alternative_reason");
+        let nr = ans("not_implemented", "not_reasonable");
+        assert_eq!(field_of(ADDRESSABLE, &nr), "reason");
+        assert!(Answer::parse(ADDRESSABLE, &AnswerInput { reason: "r", ..nr }).is_ok());
+        assert!(
+            !Answer::parse(
+                REQUIRED,
+                &AnswerInput {
+                    notes: "n",
+                    ..AnswerInput::default()
+                }
+            )
+            .unwrap()
+            .is_answered()
         );
     }
 

@@ -5,7 +5,8 @@
 use safeharbor_core::risks::heat_map;
 use safeharbor_core::sra::{FAMILIES, SraDocument};
 use safeharbor_domain::risk::{
-    IMPACT_SCALE, LIKELIHOOD_SCALE, ResponseStatus, Risk, RiskLevel, RiskStatus, TaskStatus,
+    BREACH_NOTICE_RULE, IMPACT_SCALE, LIKELIHOOD_SCALE, ResponseStatus, Risk, RiskLevel,
+    RiskStatus, Task, TaskStatus,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -212,6 +213,152 @@ fn status_label(s: Option<ResponseStatus>) -> &'static str {
     s.map_or("Unanswered", ResponseStatus::label)
 }
 
+/// What the analysis covered, in sentences computed from the data: never "the assets were
+/// inventoried" over an empty inventory.
+fn coverage_sentences(doc: &SraDocument) -> Vec<String> {
+    let ephi: Vec<_> = doc
+        .assets
+        .iter()
+        .filter(|a| a.archived_at.is_none() && a.fields.ephi_role.is_ephi())
+        .collect();
+    let active = doc
+        .assets
+        .iter()
+        .filter(|a| a.archived_at.is_none())
+        .count();
+    let paper = doc
+        .assets
+        .iter()
+        .filter(|a| a.archived_at.is_none() && !a.fields.ephi_role.is_ephi())
+        .filter(|a| a.fields.ephi_role.as_str() == "phi_on_paper")
+        .count();
+    let mut out = Vec::new();
+    if ephi.is_empty() {
+        match &doc.assessment.no_ephi {
+            Some(n) => out.push(format!(
+                "The inventory lists no system that creates, receives, maintains or transmits \
+                 ePHI. The organization states: \"{}\" (written by {}{}).",
+                n.statement,
+                n.written_by,
+                n.confirmed_by.as_ref().map_or_else(
+                    || ", not yet confirmed by a reviewer".to_owned(),
+                    |c| { format!(", confirmed by {c}") }
+                )
+            )),
+            None => out.push(
+                "The asset inventory lists no system that creates, receives, maintains or \
+                 transmits ePHI: this analysis does not yet cover the organization's ePHI."
+                    .to_owned(),
+            ),
+        }
+    } else {
+        out.push(format!(
+            "The inventory lists {active} asset{} at {} location{}; {} of them create, receive, \
+             maintain or transmit ePHI{}.",
+            plural(active),
+            doc.locations.len(),
+            plural(doc.locations.len()),
+            ephi.len(),
+            if paper > 0 {
+                format!(" and {paper} hold PHI on paper only, outside the Security Rule")
+            } else {
+                String::new()
+            }
+        ));
+        out.push(format!(
+            "{} risk{} {} recorded in the register, and {} threat categor{} {} recorded as \
+             considered and not relevant for a system, each with its reason.",
+            doc.risks.len(),
+            plural(doc.risks.len()),
+            if doc.risks.len() == 1 { "is" } else { "are" },
+            doc.considerations.len(),
+            if doc.considerations.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
+            if doc.considerations.len() == 1 {
+                "is"
+            } else {
+                "are"
+            },
+        ));
+    }
+    let answered = doc
+        .items
+        .iter()
+        .filter(|i| i.effective_status().is_some())
+        .count();
+    out.push(format!(
+        "{answered} of the {} Security Rule standards and implementation specifications are \
+         answered in the questionnaire.",
+        doc.items.len()
+    ));
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The risk or finding a plan task treats, named.
+fn treats(doc: &SraDocument, t: &Task) -> String {
+    match (t.origin_kind.as_str(), t.origin_ref.as_deref()) {
+        ("risk", Some(id)) => doc
+            .risks
+            .iter()
+            .find(|r| r.id.to_string() == id)
+            .map_or_else(
+                || "A risk no longer in the register".to_owned(),
+                |r| {
+                    format!(
+                        "Risk: {} ({}) on {}",
+                        r.fields.threat_name,
+                        r.fields.vulnerability,
+                        asset_label(r)
+                    )
+                },
+            ),
+        ("assessment", Some(c)) => format!("Questionnaire gap: {c}"),
+        ("import", Some(c)) => format!("Import finding: {c}"),
+        ("manual", _) => "Added to the plan by hand".to_owned(),
+        (kind, r) => format!("{kind}{}", r.map_or(String::new(), |r| format!(": {r}"))),
+    }
+}
+
+/// The security measures in place for a questionnaire item: how it is implemented, the
+/// organization's own controls and evidence, and what the provider delivers.
+fn item_measures(i: &safeharbor_core::sra::Item) -> String {
+    let a = i.response.as_ref().map(|x| &x.answer);
+    let mut parts = Vec::new();
+    if let Some(h) = a.and_then(|a| a.implementation.as_ref()) {
+        parts.push(h.clone());
+    }
+    if let Some(alt) = a.and_then(|a| a.alternative.as_ref()) {
+        parts.push(format!("Alternative measure: {alt}"));
+    }
+    if !i.own_controls.is_empty() {
+        parts.push(format!("Controls: {}", i.own_controls.join("; ")));
+    }
+    if !i.evidence.is_empty() {
+        parts.push(format!("Evidence: {}", i.evidence.join("; ")));
+    }
+    if !i.inherited.is_empty() {
+        parts.push(format!(
+            "Provided by the MSP: {}",
+            i.inherited
+                .iter()
+                .map(|c| format!("{} ({})", c.title, c.provider))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    if let Some(n) = a.and_then(|a| a.notes.as_ref().or(a.reason.as_ref())) {
+        parts.push(n.clone());
+    }
+    parts.join(". ")
+}
+
 /// The data the PDF template reads.
 pub fn sra_data(doc: &SraDocument, now: OffsetDateTime) -> Value {
     let t = &doc.thresholds;
@@ -243,11 +390,23 @@ pub fn sra_data(doc: &SraDocument, now: OffsetDateTime) -> Value {
     let ephi_assets = doc
         .assets
         .iter()
-        .filter(|a| a.fields.ephi_role != safeharbor_domain::risk::EphiRole::None)
+        .filter(|a| a.fields.ephi_role.is_ephi())
         .count();
     json!({
         "org": doc.org_name,
         "role": role_label(&doc.hipaa_role),
+        "checked": a.checks_version.is_some(),
+        "coverage": coverage_sentences(doc),
+        "breach_rule": BREACH_NOTICE_RULE,
+        "valid_months": doc.valid_months,
+        "prepared_by": a.prepared_by.clone().unwrap_or_else(|| a.started_by.clone()),
+        "security_official": doc.profile.security_official.as_ref().map(|o| o.name.clone()),
+        "sign_off": a.sign_off.as_ref().map(|s| json!({"by": s.by, "capacity": s.capacity, "at": long_date(s.at)})),
+        "participants": doc.participants.iter().map(|p| json!([p.name, p.role])).collect::<Vec<_>>(),
+        "considerations": doc.considerations.iter().map(|c| json!([
+            doc.assets.iter().find(|a| a.id == c.asset_id).map(|a| a.fields.name.clone()).unwrap_or_default(),
+            c.category, c.reason,
+        ])).collect::<Vec<_>>(),
         "is_provider": doc.is_provider,
         "period": a.period,
         "final": a.finalized_at.is_some(),
@@ -295,6 +454,8 @@ pub fn sra_data(doc: &SraDocument, now: OffsetDateTime) -> Value {
                 r.status.label(),
                 f.owner.clone().unwrap_or_default(),
                 f.due_date.map_or(String::new(), |d| d.to_string()),
+                f.existing_controls.clone().unwrap_or_default(),
+                f.treatment_detail.clone().unwrap_or_default(),
             ])
         }).collect::<Vec<_>>(),
         "accepted": doc.risks.iter().filter(|r| r.status == RiskStatus::Accepted).map(|r| json!([
@@ -312,8 +473,7 @@ pub fn sra_data(doc: &SraDocument, now: OffsetDateTime) -> Value {
                     status_label(i.effective_status()),
                     i.effective_status().map_or("none", ResponseStatus::as_str),
                     if i.answered_by_provider() { "Provider (inherited)".to_owned() } else { i.response.as_ref().map(|x| x.updated_by.clone()).unwrap_or_default() },
-                    i.inherited.iter().map(|c| format!("{} — {}", c.title, c.provider)).collect::<Vec<_>>().join("; "),
-                    i.response.as_ref().and_then(|x| x.answer.notes.clone()).or_else(|| i.response.as_ref().and_then(|x| x.answer.reason.clone())).unwrap_or_default(),
+                    item_measures(i),
                 ])
             }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
@@ -322,13 +482,15 @@ pub fn sra_data(doc: &SraDocument, now: OffsetDateTime) -> Value {
             json!([
                 i.requirement.reference, i.requirement.title,
                 ans.and_then(|a| a.decision).map_or(if i.answered_by_provider() { "Implemented by the provider" } else { "No decision recorded" }, |d| d.label()),
-                ans.and_then(|a| a.alternative.clone().or_else(|| a.reason.clone())).unwrap_or_default(),
+                ans.map(|a| [a.reason.as_deref(), a.alternative.as_deref(), a.alternative_reason.as_deref()]
+                    .into_iter().flatten().collect::<Vec<_>>().join(" — ")).unwrap_or_default(),
             ])
         }).collect::<Vec<_>>(),
         "tasks": doc.tasks.iter().map(|x| json!([
             x.title, x.assignee.clone().unwrap_or_default(), x.due_date.map_or(String::new(), |d| d.to_string()),
             if x.is_overdue(today) { "Overdue" } else { x.status.label() },
             x.is_overdue(today),
+            treats(doc, x),
         ])).collect::<Vec<_>>(),
     })
 }

@@ -210,6 +210,22 @@ pub enum Command {
     /// Reminders of expiring evidence and controls coming due.
     #[command(subcommand)]
     Reminders(RemindersCommand),
+    /// Breach of unsecured PHI: assess a case against 45 CFR 164.400-164.414 (no database).
+    #[command(subcommand)]
+    Breach(BreachCommand),
+}
+
+/// Breach commands.
+#[derive(Debug, Subcommand)]
+pub enum BreachCommand {
+    /// Read one case (JSON) and print its determination as JSON: breach or not, each notice
+    /// deadline, what to keep. Exit 0 with a determination, 2 naming the field of a refused
+    /// case.
+    Assess {
+        /// The case file, or `-` for standard input.
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
 }
 
 /// Evidence store commands.

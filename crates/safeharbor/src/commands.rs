@@ -16,13 +16,18 @@ use safeharbor_domain::user::Role;
 use tokio::net::TcpListener;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, RemindersCommand, ReportCommand, TokenCommand, UserCommand,
+    AuditCommand, BreachCommand, Cli, Command, RemindersCommand, ReportCommand, TokenCommand,
+    UserCommand,
 };
 use crate::config::Config;
 use crate::{build_app, demo, open_backend, system_clock, telemetry, web_config};
 
 /// Runs the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> ExitCode {
+    // Pure computation: no configuration is read and no database opened.
+    if let Command::Breach(BreachCommand::Assess { file }) = &cli.command {
+        return crate::breach_cmd::assess(file);
+    }
     match execute(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -209,6 +214,9 @@ async fn dispatch(
         }
         Command::Openapi => println!("{}", safeharbor_web::api::openapi_pretty()),
         Command::Evidence(c) => return crate::evidence_cmd::run(app, blobs, c).await,
+        Command::Breach(BreachCommand::Assess { file }) => {
+            return Ok(crate::breach_cmd::assess(&file));
+        }
         Command::Reminders(RemindersCommand::Run) => {
             let mailer = mailer(cfg)?;
             let r = safeharbor_core::reminders::run(

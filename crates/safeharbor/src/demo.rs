@@ -16,7 +16,7 @@ use time::Duration;
 pub const DEMO_PASSWORD: &str = "harbor-demo-2026";
 
 /// Demo accounts: (e-mail, name, role, organization slug).
-pub const DEMO_USERS: [(&str, &str, Role, &str); 5] = [
+pub const DEMO_USERS: [(&str, &str, Role, &str); 7] = [
     (
         "admin@harborview.example",
         "Avery Admin",
@@ -42,12 +42,27 @@ pub const DEMO_USERS: [(&str, &str, Role, &str); 5] = [
         "lakeside-family-medicine",
     ),
     (
+        "officer@cedarridge.example",
+        "Carmen Cedar",
+        Role::ClientAdmin,
+        "cedar-ridge-pediatrics",
+    ),
+    (
+        "officer@summitortho.example",
+        "Simon Summit",
+        Role::ClientAdmin,
+        "summit-orthopedic-group",
+    ),
+    (
         "auditor@ocr-review.example",
         "Audrey Auditor",
         Role::Auditor,
         "lakeside-family-medicine",
     ),
 ];
+
+/// The demo provider's slug.
+pub const PROVIDER_SLUG: &str = "harborview-it";
 
 /// A demo location: name, kind, address.
 type DemoLocation = (&'static str, LocationKind, &'static str);
@@ -125,7 +140,7 @@ const DEMO_PARTIAL: [&str; 6] = [
 /// named ones first, then numbered ones) and the demo accounts.
 pub async fn seed(app: &App, clients: u32) -> anyhow::Result<()> {
     let op = Caller::local_operator();
-    install::init(app, &op, "Harborview Managed IT", Some("harborview-it")).await?;
+    install::init(app, &op, "Harborview Managed IT", Some(PROVIDER_SLUG)).await?;
     let mut slugs = Vec::new();
     for i in 0..clients as usize {
         let (name, slug, locs): (String, String, Vec<(String, LocationKind, String)>) =
@@ -219,10 +234,14 @@ pub async fn seed(app: &App, clients: u32) -> anyhow::Result<()> {
     crate::demo_risk::seed_provider(app, &op, "harborview-it", &slugs[..slugs.len().min(2)])
         .await
         .context("seeding the provider's controls")?;
+    crate::demo_sra::provider_analysis(app, &op, &app.now().year().to_string())
+        .await
+        .context("seeding the provider's own risk analysis")?;
     for (i, slug) in slugs.iter().enumerate().take(CLIENTS.len()) {
         let locs: Vec<String> = CLIENTS[i].2.iter().map(|l| l.0.to_owned()).collect();
         let age = [300, 345, 420][i];
-        crate::demo_risk::seed_client(app, &op, slug, &locs, age)
+        let officer = [DEMO_USERS[2], DEMO_USERS[4], DEMO_USERS[5]][i];
+        crate::demo_risk::seed_client(app, &op, slug, &locs, age, (officer.1, officer.0))
             .await
             .with_context(|| format!("seeding the risk analysis of {slug}"))?;
         crate::demo_evidence::seed_client(app, &op, slug, CLIENTS[i].0)

@@ -9,11 +9,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use safeharbor_core::clock::FakeClock;
 use safeharbor_core::controls::{self, ControlInput};
-use safeharbor_core::risks::{self, PlanInput};
+use safeharbor_core::risks;
 use safeharbor_core::sra::{self, MakeFromAnswer};
 use safeharbor_core::{App, Caller, assets};
-use safeharbor_domain::catalog::Designation;
-use safeharbor_domain::risk::{AssetInput, RiskInput, RiskStatus};
+use safeharbor_domain::risk::{AnswerInput, AssetInput, RiskInput, RiskStatus};
 use time::{Duration, OffsetDateTime};
 
 /// (name, kind, ePHI role, criticality, vendor, at rest, in transit, mfa, location index)
@@ -176,7 +175,7 @@ const ASSETS: [DemoAsset; 14] = [
     (
         "Archived paper charts",
         "paper",
-        "stores",
+        "phi_on_paper",
         "moderate",
         "",
         "na",
@@ -390,6 +389,7 @@ pub async fn seed_client(
     slug: &str,
     locations: &[String],
     age_days: i64,
+    officer: (&str, &str),
 ) -> anyhow::Result<()> {
     let now = app.now();
     let at = |d: i64| days_before(now, d);
@@ -424,7 +424,6 @@ pub async fn seed_client(
         .parse(loc_id)?;
         ids.push(assets::create(&past, op, slug, fields, false).await?.id);
     }
-    let mut risk_ids = Vec::new();
     for (i, (asset, threat, vuln, l, imp, residual, owner)) in RISKS.iter().enumerate() {
         let due = (now.date()
             + Duration::days(if i % 3 == 0 {
@@ -434,7 +433,7 @@ pub async fn seed_client(
             }))
         .to_string();
         let (rl, ri) = residual.map_or((None, None), |(a, b)| (Some(a), Some(b)));
-        let r = risks::create(
+        risks::create(
             &past,
             op,
             slug,
@@ -459,104 +458,70 @@ pub async fn seed_client(
             "suggestion",
         )
         .await?;
-        risk_ids.push(r.id);
     }
-    // Last year's assessment: every item answered, then finalized.
+    // Last year's risk analysis, made completely and signed off by the practice's officer.
     let period_last = (now.year() - 1).to_string();
-    let last = sra::start(
+    past_clock.set(at(age_days + 1));
+    crate::demo_sra::finalized(
         &past,
         op,
         slug,
         &period_last,
         "All ePHI of the practice at every location, including systems the MSP hosts.",
+        &crate::demo_sra::People {
+            official: officer.0,
+            official_email: officer.1,
+            preparer: "Sam Staff, Harborview Managed IT",
+        },
     )
-    .await?;
-    let catalog = app.catalog().await?;
-    let items = sra::questionnaire(&catalog);
-    for (n, req) in items.iter().enumerate() {
-        let addressable = req.designation == Some(Designation::Addressable);
-        let (status, decision, alternative, reason) = match n % 9 {
-            0 if addressable => (
-                "partial",
-                "alternative",
-                "Compensating measure: restricted by the EHR's own controls",
-                "",
-            ),
-            3 => (
-                "partial",
-                if addressable { "implemented" } else { "" },
-                "",
-                "",
-            ),
-            5 if addressable => (
-                "implemented",
-                "not_reasonable",
-                "",
-                "Single-site workflow makes this disproportionate; reviewed yearly",
-            ),
-            7 => ("not_implemented", "", "", ""),
-            _ => (
-                "implemented",
-                if addressable { "implemented" } else { "" },
-                "",
-                "",
-            ),
+    .await
+    .context("finalizing last year's demo risk analysis")?;
+    // Since then: some of the plan done.
+    past_clock.set(at(age_days.min(200) / 2));
+    let done: Vec<_> = safeharbor_core::tasks::list(
+        &past,
+        op,
+        slug,
+        &safeharbor_core::ports::TaskFilter::default(),
+    )
+    .await?
+    .into_iter()
+    .filter(|t| t.origin_kind == "risk")
+    .step_by(2)
+    .collect();
+    for task in done {
+        let input = safeharbor_core::tasks::TaskInput {
+            title: task.title.clone(),
+            due_date: task.due_date.map(|d| d.to_string()).unwrap_or_default(),
+            assignee: task.assignee.clone().unwrap_or_default(),
+            ..Default::default()
         };
-        sra::answer(
+        safeharbor_core::tasks::update(
             &past,
             op,
             slug,
-            last.id,
-            &req.reference,
-            [status, decision, alternative, reason, ""],
-            MakeFromAnswer::Nothing,
+            task.id,
+            input,
+            safeharbor_domain::risk::TaskStatus::Done,
         )
         .await?;
-    }
-    past_clock.set(at(age_days));
-    sra::finalize(&past, op, slug, last.id)
-        .await
-        .context("finalizing last year's demo assessment")?;
-    // Since then: some treatment planned, some done; this year's assessment in progress.
-    past_clock.set(at(age_days.min(200) / 2));
-    for (i, id) in risk_ids.iter().enumerate().take(6) {
-        let (_, task) = risks::plan(&past, op, slug, *id, PlanInput::default()).await?;
-        if i % 2 == 1 {
-            let mut input = safeharbor_core::tasks::TaskInput {
-                title: task.title.clone(),
-                ..Default::default()
-            };
-            input.due_date = task.due_date.map(|d| d.to_string()).unwrap_or_default();
-            input.assignee = task.assignee.clone().unwrap_or_default();
-            safeharbor_core::tasks::update(
-                &past,
-                op,
-                slug,
-                task.id,
-                input,
-                safeharbor_domain::risk::TaskStatus::Done,
-            )
-            .await?;
-        }
     }
     let period_now = now.year().to_string();
     if period_now != period_last {
         let draft = sra::start(app, op, slug, &period_now, "").await?;
         // A gap found this year becomes a task in the same step.
-        if let Some(req) = items.iter().find(|r| r.reference == "164.308(a)(5)(ii)(A)") {
+        {
             sra::answer(
                 app,
                 op,
                 slug,
                 draft.id,
-                &req.reference,
-                [
-                    "partial",
-                    "implemented",
-                    "",
-                    "",
-                    "Monthly reminders lapsed in the spring",
-                ],
+                "164.308(a)(5)(ii)(A)",
+                &AnswerInput {
+                    status: "partial",
+                    notes: "Monthly reminders lapsed in the spring",
+                    ..AnswerInput::default()
+                },
                 MakeFromAnswer::Task {
                     title: String::new(),
                     assignee: "Security officer".into(),

@@ -1,6 +1,7 @@
 //! The `safeharbor` binary's library: configuration, wiring, commands, demo data. The binary
 //! itself (`main.rs`) only parses the command line and calls in here; tests call in here too.
 
+pub mod breach_cmd;
 pub mod catalog_cmd;
 pub mod cli;
 pub mod commands;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod demo_evidence;
 pub mod demo_risk;
+pub mod demo_sra;
 pub mod evidence_cmd;
 pub mod mail;
 pub mod telemetry;

@@ -9,6 +9,7 @@
 )]
 
 pub mod inventory;
+pub mod sra;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -434,6 +435,24 @@ impl TestApp {
         }
     }
 
+    /// The text of a PDF served at `path` to a seeded user, as `pdftotext` (Debian's
+    /// poppler-utils, which the test command requires) extracts it, with runs of whitespace
+    /// collapsed to one space so sentences can be matched across line breaks.
+    pub async fn pdf_text(&self, user: &str, path: &str) -> String {
+        let t = self.seed.user(user).token.clone();
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(t)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "{path}");
+        let bytes = res.bytes().await.expect("body");
+        assert!(bytes.starts_with(b"%PDF-"), "{path} is not a PDF");
+        pdf_to_text(&bytes)
+    }
+
     /// GET as a seeded user.
     pub async fn get_as(&self, user: &str, path: &str) -> Reply {
         let t = self.seed.user(user).token.clone();
@@ -583,6 +602,26 @@ async fn read(res: reqwest::Response) -> Reply {
         json: Value::Null,
         text,
     }
+}
+
+/// The text of a PDF, by `pdftotext` (poppler-utils), whitespace collapsed. Panics with what
+/// to install when the tool is missing: a report test must never pass by skipping.
+pub fn pdf_to_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("report.pdf");
+    std::fs::write(&file, pdf).expect("write pdf");
+    let out = std::process::Command::new("pdftotext")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext must be installed to test reports: apt-get install poppler-utils");
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The text between `start` and the next `end`.

@@ -25,6 +25,17 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Seconds to wait (429).
     pub retry_after: Option<u64>,
+    /// Each thing to do first (422 `incomplete`).
+    pub details: Vec<FieldProblem>,
+}
+
+/// One thing wrong or missing, naming its field.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// The field or item (a citation, `inventory`, `risk:<id>`...).
+    pub field: String,
+    /// What is wrong or missing.
+    pub message: String,
 }
 
 /// The error body.
@@ -46,6 +57,9 @@ pub struct ErrorDetail {
     /// The field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For `incomplete`: every thing to do first, each naming its field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<FieldProblem>,
     /// The request's id, to quote when reporting a problem.
     pub request_id: String,
 }
@@ -59,6 +73,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             retry_after: None,
+            details: Vec::new(),
         }
     }
 
@@ -112,6 +127,28 @@ impl From<Error> for ApiError {
             },
             // 400
             Error::Invalid(i) => Self::invalid(i.field, i.reason),
+            // 422: the first thing to do leads; every one is listed.
+            Error::Incomplete(list) => {
+                let first = list.first().cloned();
+                Self {
+                    field: first.as_ref().map(|i| i.field.clone()),
+                    details: list
+                        .into_iter()
+                        .map(|i| FieldProblem {
+                            field: i.field,
+                            message: i.reason,
+                        })
+                        .collect(),
+                    ..Self::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "incomplete",
+                        first.map_or_else(
+                            || "something must be done first".to_owned(),
+                            |f| format!("not yet: {}", f.reason),
+                        ),
+                    )
+                }
+            }
             // 500: log the cause once; tell the client nothing about it.
             Error::Internal(cause) => {
                 tracing::error!(error = %cause, source = ?cause.source(), "internal error");
@@ -132,6 +169,7 @@ impl IntoResponse for ApiError {
                 code: self.code.to_owned(),
                 message: self.message,
                 field: self.field,
+                details: self.details,
                 request_id: current_request_id(),
             },
         };

@@ -188,7 +188,11 @@ fn parse(app: &App, req: &ImportRequest<'_>) -> Result<Parsed> {
             }
         }
         ImportKind::Backups => {
-            let s = backups::parse_backups(req.data, now, MAX_ROWS)?;
+            let limits = backups::BackupLimits {
+                max_age_hours: app.settings().backup_max_age_hours,
+                restore_test_months: app.settings().restore_test_max_age_months,
+            };
+            let s = backups::parse_backups(req.data, now, MAX_ROWS, limits)?;
             Parsed {
                 records: s.records.len(),
                 findings: s.findings,

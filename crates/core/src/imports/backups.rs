@@ -8,8 +8,15 @@
 //!
 //! Findings (the data backup plan, 164.308(a)(7)(ii)(A), and testing and revision procedures,
 //! 164.308(a)(7)(ii)(D)):
-//! - `backup_stale`: no successful backup in the 48 hours before the import;
-//! - `restore_test_missing`: no restore test in the 12 calendar months before the import.
+//! - `backup_stale`: no successful backup in the [`BackupLimits::max_age_hours`] (48 by default)
+//!   hours before the import;
+//! - `restore_test_missing`: no restore test in the [`BackupLimits::restore_test_months`] (12
+//!   by default) calendar months before the import.
+//!
+//! Both periods are Safeharbor defaults an installation can change (`backup_max_age_hours`,
+//! `restore_test_max_age_months`), not terms of the rule: the rule asks for retrievable exact
+//! copies and for periodic testing without fixing a period. They are in line with good practice
+//! and with what the 2025 proposed rule would require.
 
 use time::{Date, Duration, OffsetDateTime};
 
@@ -76,11 +83,23 @@ pub const COLUMNS: [(&str, bool, &[&str]); 4] = [
     ),
 ];
 
-/// How long a device may go without a successful backup.
-pub const STALE_AFTER: Duration = Duration::hours(48);
+/// The installation's periods for the backup findings (Safeharbor defaults, not law).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupLimits {
+    /// How long a device may go without a successful backup, in hours (default 48).
+    pub max_age_hours: u32,
+    /// How many calendar months a restore test counts for (default 12).
+    pub restore_test_months: u32,
+}
 
-/// How many calendar months a restore test counts for.
-pub const RESTORE_TEST_MONTHS: u8 = 12;
+impl Default for BackupLimits {
+    fn default() -> Self {
+        Self {
+            max_age_hours: 48,
+            restore_test_months: 12,
+        }
+    }
+}
 
 /// A backup job as the tool reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -102,6 +121,7 @@ pub fn parse_backups(
     data: &[u8],
     now: OffsetDateTime,
     max_rows: usize,
+    limits: BackupLimits,
 ) -> Result<ImportSummary<BackupJob>> {
     let text = text(data)?;
     let mut file = CsvFile::open(text)?;
@@ -125,7 +145,7 @@ pub fn parse_backups(
     let used: Vec<usize> = at.iter().flatten().copied().collect();
     let mut summary = ImportSummary::new(file.unused(&used));
     let headers = file.headers.clone();
-    let oldest_test = months_before(now.date(), RESTORE_TEST_MONTHS);
+    let oldest_test = months_before(now.date(), limits.restore_test_months);
     let mut row_errors = Vec::new();
     let ImportSummary {
         records,
@@ -175,7 +195,7 @@ pub fn parse_backups(
             last_success: last_success.map(super::Stamp::instant),
             last_restore_test: last_restore_test.map(super::Stamp::date),
         };
-        job_findings(&record, now, oldest_test, findings);
+        job_findings(&record, now, oldest_test, limits, findings);
         records.push(record);
     })?;
     errors.append(&mut row_errors);
@@ -185,8 +205,9 @@ pub fn parse_backups(
 
 /// The same day `months` calendar months earlier (the last day of that month when it is
 /// shorter: 29 February less 12 months is 28 February).
-fn months_before(day: Date, months: u8) -> Date {
-    let total = day.year() * 12 + i32::from(u8::from(day.month())) - 1 - i32::from(months);
+fn months_before(day: Date, months: u32) -> Date {
+    let months = i32::try_from(months).unwrap_or(i32::MAX / 24);
+    let total = day.year() * 12 + i32::from(u8::from(day.month())) - 1 - months;
     let year = total.div_euclid(12);
     let month_number = u8::try_from(total.rem_euclid(12) + 1).unwrap_or(1);
     let month = time::Month::try_from(month_number).unwrap_or(time::Month::January);
@@ -194,13 +215,21 @@ fn months_before(day: Date, months: u8) -> Date {
     Date::from_calendar_date(year, month, day.day().min(last)).unwrap_or(day)
 }
 
-fn job_findings(job: &BackupJob, now: OffsetDateTime, oldest_test: Date, out: &mut Vec<Finding>) {
+fn job_findings(
+    job: &BackupJob,
+    now: OffsetDateTime,
+    oldest_test: Date,
+    limits: BackupLimits,
+    out: &mut Vec<Finding>,
+) {
     let BackupJob {
         job: name, device, ..
     } = job;
+    let hours = limits.max_age_hours;
+    let months = limits.restore_test_months;
     let fresh = job
         .last_success
-        .is_some_and(|success| success >= now - STALE_AFTER);
+        .is_some_and(|success| success >= now - Duration::hours(i64::from(hours)));
     if !fresh {
         let seen = job.last_success.map_or_else(
             || "reports no successful run".to_owned(),
@@ -210,11 +239,13 @@ fn job_findings(job: &BackupJob, now: OffsetDateTime, oldest_test: Date, out: &m
             device: device.clone(),
             code: "backup_stale",
             title: format!(
-                "Fix the backup of {device}: job \"{name}\" has not succeeded in 48 hours"
+                "Fix the backup of {device}: job \"{name}\" has not succeeded in {hours} hours"
             ),
             detail: format!(
                 "The backup report shows job \"{name}\" for {device} {seen}, and no success in \
-                 the 48 hours before the import. The data backup plan, 164.308(a)(7)(ii)(A), \
+                 the {hours} hours before the import ({hours} hours is this installation's \
+                 setting, a Safeharbor default rather than a term of the rule). The data backup \
+                 plan, 164.308(a)(7)(ii)(A), \
                  needs retrievable exact copies of ePHI, and a restore can only be tested, \
                  164.308(a)(7)(ii)(D), from a backup that exists: fix the job and confirm a \
                  successful run."
@@ -234,7 +265,9 @@ fn job_findings(job: &BackupJob, now: OffsetDateTime, oldest_test: Date, out: &m
             code: "restore_test_missing",
             title: format!("Test a restore from the backup of {device} (job \"{name}\")"),
             detail: format!(
-                "Job \"{name}\" for {device} {seen}, not within the last 12 months. Testing and \
+                "Job \"{name}\" for {device} {seen}, not within the last {months} months (this \
+                 installation's setting, a Safeharbor default rather than a term of the rule). \
+                 Testing and \
                  revision procedures, 164.308(a)(7)(ii)(D), for the data backup plan, \
                  164.308(a)(7)(ii)(A): restore a sample from this job, check it opens, and record \
                  the test as evidence."
@@ -251,7 +284,7 @@ mod tests {
     const NOW: OffsetDateTime = datetime!(2025-06-15 12:00 UTC);
 
     fn parse(data: &str) -> ImportSummary<BackupJob> {
-        parse_backups(data.as_bytes(), NOW, 1000).unwrap()
+        parse_backups(data.as_bytes(), NOW, 1000, BackupLimits::default()).unwrap()
     }
 
     fn codes(summary: &ImportSummary<BackupJob>) -> Vec<(&str, &str)> {
@@ -306,6 +339,25 @@ mod tests {
     }
 
     #[test]
+    fn the_installation_sets_both_periods_and_the_finding_says_they_are_defaults() {
+        let data = "job,device,last_success,last_restore_test\n\
+                    nightly,FS1,2025-06-14 08:00,2025-01-10\n";
+        let limits = BackupLimits {
+            max_age_hours: 24,
+            restore_test_months: 3,
+        };
+        let summary = parse_backups(data.as_bytes(), NOW, 1000, limits).unwrap();
+        assert_eq!(
+            codes(&summary),
+            [("FS1", "backup_stale"), ("FS1", "restore_test_missing")]
+        );
+        assert!(summary.findings[0].title.contains("24 hours"));
+        assert!(summary.findings[0].detail.contains("Safeharbor default"));
+        assert!(summary.findings[1].detail.contains("3 months"));
+        assert!(summary.findings[1].detail.contains("Safeharbor default"));
+    }
+
+    #[test]
     fn twelve_months_before_a_leap_day_is_the_end_of_february() {
         assert_eq!(
             months_before(date!(2024 - 02 - 29), 12),
@@ -342,9 +394,14 @@ mod tests {
 
     #[test]
     fn a_missing_required_column_is_named() {
-        let err = parse_backups(b"job,last_success\nnightly,2025-06-15\n", NOW, 10)
-            .unwrap_err()
-            .to_string();
+        let err = parse_backups(
+            b"job,last_success\nnightly,2025-06-15\n",
+            NOW,
+            10,
+            BackupLimits::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("file: has no \"device\" column"), "{err}");
         assert!(err.contains("hostname"), "{err}");
     }
@@ -371,7 +428,9 @@ mod tests {
     #[test]
     fn more_rows_than_the_limit_are_refused() {
         let data = b"job,device\na,FS1\nb,FS2\n";
-        let err = parse_backups(data, NOW, 1).unwrap_err().to_string();
+        let err = parse_backups(data, NOW, 1, BackupLimits::default())
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "file: has more than 1 rows; split it");
     }
 }

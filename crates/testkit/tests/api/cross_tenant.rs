@@ -100,6 +100,7 @@ fn fill(
         .replace("{token}", "shi_unknown")
         .replace("{kind}", "devices")
         .replace("{ref}", "164.308(a)(1)(ii)(A)")
+        .replace("{category}", "environmental")
 }
 
 async fn assert_hidden(app: &TestApp, intruder: &str, slug: &str, admin: &str, victim: &str) {

@@ -19,3 +19,4 @@ mod orgs;
 mod pages;
 mod reminders;
 mod risk;
+mod sra_checks;

@@ -477,11 +477,17 @@ async fn the_questionnaire_connects_gaps_to_the_register_and_locks_when_finalize
     )
     .await;
     assert_eq!((r.status, r.field()), (StatusCode::BAD_REQUEST, "decision"));
-    let r = answer(&app, "alpha_admin", &id, "164.312(a)(2)(iv)", json!({"status": "partial", "decision": "alternative", "alternative": "Full-disk encryption on laptops; servers in a locked cage",
+    let r_risk = answer(&app, "alpha_admin", &id, "164.312(a)(2)(iv)", json!({"status": "partial", "decision": "alternative",
+        "reason": "Encrypting the imaging modality's disk would void its certification",
+        "alternative": "Full-disk encryption on laptops; servers in a locked cage",
+        "alternative_reason": "The cage and its access log give equivalent protection on site",
         "make": {"kind": "risk", "likelihood": 3, "impact": 4, "asset_id": app.seed.area["alpha-clinic"].asset}})).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.json["risk"]["source"], "assessment:164.312(a)(2)(iv)");
-    assert_eq!(r.json["item"]["decision"], "alternative");
+    assert_eq!(r_risk.status, StatusCode::OK, "{}", r_risk.text);
+    assert_eq!(
+        r_risk.json["risk"]["source"],
+        "assessment:164.312(a)(2)(iv)"
+    );
+    assert_eq!(r_risk.json["item"]["decision"], "alternative");
     let r = answer(
         &app,
         "alpha_admin",
@@ -506,7 +512,7 @@ async fn the_questionnaire_connects_gaps_to_the_register_and_locks_when_finalize
     );
     assert_eq!(count(&app, &format!("{ALPHA}/risks")).await, 2);
     assert_eq!(count(&app, &format!("{ALPHA}/tasks")).await, 2);
-    // Finalizing needs every item answered.
+    // Finalizing needs a risk analysis that is one: it names what is missing.
     let early = post(
         &app,
         "alpha_admin",
@@ -515,30 +521,35 @@ async fn the_questionnaire_connects_gaps_to_the_register_and_locks_when_finalize
     )
     .await;
     assert_eq!(
-        (early.status, early.field()),
-        (StatusCode::BAD_REQUEST, "responses")
+        (early.status, early.json["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("incomplete")),
+        "{}",
+        early.text
     );
-    assert!(early.text.contains("63 requirements"), "{}", early.text);
-    for it in &items {
-        let reference = it["ref"].as_str().unwrap();
-        if ["164.312(a)(2)(iv)", "164.308(a)(5)(ii)(A)"].contains(&reference) {
-            continue;
-        }
-        let decision = if it["designation"] == "addressable" {
-            "implemented"
-        } else {
-            ""
-        };
-        let r = answer(
-            &app,
-            "alpha_admin",
-            &id,
-            reference,
-            json!({"status": "implemented", "decision": decision}),
-        )
+    let missing = early.json["error"]["details"].as_array().unwrap();
+    assert_eq!(
+        missing
+            .iter()
+            .filter(|d| d["message"]
+                .as_str()
+                .unwrap()
+                .ends_with("not answered yet."))
+            .count(),
+        63,
+        "{}",
+        early.text
+    );
+    let made_risk = r_risk.json["risk"]["id"].as_str().unwrap().to_owned();
+    safeharbor_testkit::sra::complete_sra(&app, "alpha_admin", "alpha-clinic", "pat@example.com")
         .await;
-        assert_eq!(r.status, StatusCode::OK, "{reference}: {}", r.text);
-    }
+    let planned = post(
+        &app,
+        "alpha_admin",
+        &format!("{ALPHA}/risks/{made_risk}/plan"),
+        json!({"assignee": "Pat", "due_date": "2026-12-31"}),
+    )
+    .await;
+    assert_eq!(planned.status, StatusCode::CREATED, "{}", planned.text);
     let fin = post(
         &app,
         "alpha_admin",
@@ -689,31 +700,16 @@ async fn currency_follows_finalization_significant_changes_and_time() {
     let app = spawn_app().await;
     assert_eq!(sra_state(&app).await, "missing");
     let id = app.seed.area["alpha-clinic"].assessment.clone();
-    let detail = app
-        .get_as("alpha_admin", &format!("{ALPHA}/assessments/{id}"))
+    safeharbor_testkit::sra::complete_sra(&app, "alpha_admin", "alpha-clinic", "pat@example.com")
         .await;
-    for it in detail.json["items"].as_array().unwrap() {
-        let decision = if it["designation"] == "addressable" {
-            "implemented"
-        } else {
-            ""
-        };
-        answer(
-            &app,
-            "alpha_admin",
-            &id,
-            it["ref"].as_str().unwrap(),
-            json!({"status": "implemented", "decision": decision}),
-        )
-        .await;
-    }
-    post(
+    let fin = post(
         &app,
         "alpha_admin",
         &format!("{ALPHA}/assessments/{id}/finalize"),
         json!(null),
     )
     .await;
+    assert_eq!(fin.status, StatusCode::OK, "{}", fin.text);
     assert_eq!(sra_state(&app).await, "current");
     let list = app.get_as("padmin", "/api/v1/orgs?kind=client").await;
     let alpha = list.json["items"]

@@ -14,9 +14,11 @@ pub mod locations;
 pub mod me;
 pub mod members;
 pub mod orgs;
+pub mod profile;
 pub mod risks;
 pub mod session;
 pub mod sra;
+pub mod sra_checks;
 pub mod tasks;
 
 use std::sync::OnceLock;
@@ -137,6 +139,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sra::get))
         .routes(routes!(sra::answer))
         .routes(routes!(sra::finalize))
+        .routes(routes!(sra_checks::readiness))
+        .routes(routes!(sra_checks::sign_off))
+        .routes(routes!(sra_checks::details))
+        .routes(routes!(sra_checks::no_ephi))
+        .routes(routes!(sra_checks::confirm_no_ephi))
+        .routes(routes!(profile::get, profile::put))
+        .routes(routes!(profile::list_considerations))
+        .routes(routes!(
+            profile::put_consideration,
+            profile::delete_consideration
+        ))
         .routes(routes!(sra::report))
         .routes(routes!(tasks::list, tasks::create))
         .routes(routes!(tasks::update))

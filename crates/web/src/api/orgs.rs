@@ -72,9 +72,8 @@ impl From<Organization> for OrgResponse {
 }
 
 impl OrgResponse {
-    fn from_item(i: OrgListItem, today: time::Date) -> Self {
-        let currency =
-            safeharbor_core::sra::Currency::of(i.sra_finalized_at, i.sra_invalidated_at, today);
+    fn from_item(app: &safeharbor_core::App, i: OrgListItem) -> Self {
+        let currency = safeharbor_core::sra::list_currency(app, &i);
         Self {
             location_count: Some(i.location_count),
             member_count: Some(i.member_count),
@@ -119,7 +118,7 @@ pub async fn list(
     };
     let p = orgs::list(&s.app, &auth.caller, &filter, &page).await?;
     Ok(Json(ListPage::from_page(p, |i| {
-        OrgResponse::from_item(i, today)
+        OrgResponse::from_item(&s.app, i)
     })))
 }
 

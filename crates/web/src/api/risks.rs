@@ -227,6 +227,8 @@ pub struct RiskResponse {
     pub residual_level: Option<String>,
     /// `mitigate`, `accept`, `transfer` or `avoid`.
     pub treatment: Option<String>,
+    /// How the treatment is done.
+    pub treatment_detail: Option<String>,
     /// Owner.
     pub owner: Option<String>,
     /// Due date, `YYYY-MM-DD`.
@@ -270,6 +272,7 @@ impl RiskResponse {
             residual_score: r.residual_score(),
             residual_level: r.residual_score().map(|s| t.level(s).as_str().into()),
             treatment: f.treatment.map(|x| x.as_str().into()),
+            treatment_detail: f.treatment_detail,
             owner: f.owner,
             due_date: f.due_date.map(|d| d.to_string()),
             status: r.status.as_str().into(),
@@ -372,6 +375,10 @@ pub struct RiskRequest {
     /// `mitigate`, `accept`, `transfer` or `avoid`.
     #[serde(default)]
     pub treatment: Option<String>,
+    /// How the treatment is done: for `transfer`, to whom and under what agreement; for
+    /// `avoid`, what activity stops.
+    #[serde(default)]
+    pub treatment_detail: Option<String>,
     /// Owner.
     #[serde(default)]
     pub owner: Option<String>,
@@ -416,6 +423,10 @@ async fn save(
         r.treatment,
         cf.and_then(|f| f.treatment.map(|t| t.as_str().to_owned())),
     );
+    let treatment_detail = o(
+        r.treatment_detail,
+        cf.and_then(|f| f.treatment_detail.clone()),
+    );
     let owner = o(r.owner, cf.and_then(|f| f.owner.clone()));
     let due = o(
         r.due_date,
@@ -438,6 +449,7 @@ async fn save(
         residual_likelihood: rl,
         residual_impact: ri,
         treatment: &treatment,
+        treatment_detail: &treatment_detail,
         owner: &owner,
         due_date: &due,
     };

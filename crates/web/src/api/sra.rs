@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use safeharbor_core::sra::{self, AssessmentView, Item, MakeFromAnswer, Outcome, Progress};
 use safeharbor_domain::ids::{AssessmentId, AssetId};
-use safeharbor_domain::risk::Assessment;
+use safeharbor_domain::risk::{AnswerInput, Assessment};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -41,6 +41,17 @@ pub struct AssessmentResponse {
     pub finalized_by: Option<String>,
     /// SHA-256 of the finalized snapshot.
     pub snapshot_sha256: Option<String>,
+    /// Who prepared it (named apart from the organization's sign-off).
+    pub prepared_by: Option<String>,
+    /// The organization's sign-off: who, in what capacity, when.
+    pub signed_off_by: Option<String>,
+    /// `client administrator`, `security official`, `provider administrator`.
+    pub signed_off_as: Option<String>,
+    /// When (RFC 3339).
+    pub signed_off_at: Option<String>,
+    /// For a final one: whether it passed Safeharbor's completeness checks (false: finalized
+    /// before them; a new analysis is needed).
+    pub checked: Option<bool>,
 }
 
 impl From<Assessment> for AssessmentResponse {
@@ -56,6 +67,12 @@ impl From<Assessment> for AssessmentResponse {
             finalized_at: a.finalized_at.map(ts),
             finalized_by: a.finalized_by,
             snapshot_sha256: a.snapshot_sha256,
+            prepared_by: a.prepared_by,
+            signed_off_by: a.sign_off.as_ref().map(|s| s.by.clone()),
+            signed_off_as: a.sign_off.as_ref().map(|s| s.capacity.clone()),
+            signed_off_at: a.sign_off.as_ref().map(|s| ts(s.at)),
+            checked: (a.status == safeharbor_domain::risk::AssessmentStatus::Final)
+                .then_some(a.checks_version.is_some()),
         }
     }
 }
@@ -63,7 +80,8 @@ impl From<Assessment> for AssessmentResponse {
 /// An organization's risk analysis status.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SraStatusResponse {
-    /// `missing`, `current`, `due_soon`, `overdue` or `invalidated`.
+    /// `missing`, `current`, `due_soon`, `overdue`, `invalidated` or `unchecked` (finalized
+    /// before Safeharbor's completeness checks: a new analysis is needed).
     pub currency: String,
     /// For people.
     pub label: String,
@@ -73,8 +91,9 @@ pub struct SraStatusResponse {
     pub draft: Option<AssessmentResponse>,
 }
 
-/// Whether the organization's risk analysis is current (12 months after finalizing, unless an
-/// asset change marked significant came after it).
+/// Whether the organization's risk analysis is current: for `sra_valid_months` after it is
+/// finalized (12 by default, a Safeharbor default rather than a term of the rule), unless an
+/// asset change marked significant came after it.
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/sra", tag = "risk",
     params(("slug" = String, Path, description = "Organization slug")),
     responses((status = 200, body = SraStatusResponse), (status = 404, body = ErrorBody)),
@@ -165,6 +184,8 @@ pub struct ItemResponse {
     pub kind: String,
     /// `required` or `addressable` (specifications).
     pub designation: Option<String>,
+    /// When it may be answered `not_applicable`; absent: it always applies.
+    pub not_applicable_when: Option<String>,
     /// The organization's own answer: `implemented`, `partial`, `not_implemented`,
     /// `not_applicable`.
     pub status: Option<String>,
@@ -178,6 +199,14 @@ pub struct ItemResponse {
     pub reason: Option<String>,
     /// Notes.
     pub notes: Option<String>,
+    /// Why the alternative measure is reasonable and appropriate.
+    pub alternative_reason: Option<String>,
+    /// How it is implemented.
+    pub implementation: Option<String>,
+    /// The organization's own controls that claim it.
+    pub own_controls: Vec<String>,
+    /// Current evidence linked to it.
+    pub evidence: Vec<String>,
     /// Who answered last.
     pub updated_by: Option<String>,
     /// When.
@@ -196,12 +225,17 @@ impl From<&Item> for ItemResponse {
             safeguard: r.family.clone(),
             kind: r.kind.as_str().into(),
             designation: r.designation.map(|d| d.as_str().into()),
+            not_applicable_when: r.na_condition.clone(),
             status: a.and_then(|x| x.answer.status).map(|s| s.as_str().into()),
             effective_status: i.effective_status().map(|s| s.as_str().into()),
             decision: a.and_then(|x| x.answer.decision).map(|d| d.as_str().into()),
             alternative: a.and_then(|x| x.answer.alternative.clone()),
             reason: a.and_then(|x| x.answer.reason.clone()),
             notes: a.and_then(|x| x.answer.notes.clone()),
+            alternative_reason: a.and_then(|x| x.answer.alternative_reason.clone()),
+            implementation: a.and_then(|x| x.answer.implementation.clone()),
+            own_controls: i.own_controls.clone(),
+            evidence: i.evidence.clone(),
             updated_by: a.map(|x| x.updated_by.clone()),
             updated_at: a.map(|x| ts(x.updated_at)),
             inherited: i
@@ -335,16 +369,25 @@ pub struct AnswerRequest {
     /// `implemented`, `partial`, `not_implemented` or `not_applicable` (with `reason`).
     #[serde(default)]
     pub status: Option<String>,
-    /// Addressable only: `implemented`, `alternative` (with `alternative`) or
-    /// `not_reasonable` (with `reason`).
+    /// Addressable only (164.306(d)(3)): `implemented` (as specified), `alternative` (with
+    /// `reason`, `alternative` and `alternative_reason`) or `not_reasonable` (with `reason`).
+    /// `implemented` is recorded when the status is implemented and no decision is sent.
     #[serde(default)]
     pub decision: Option<String>,
-    /// The equivalent alternative measure.
+    /// The equivalent alternative measure implemented.
     #[serde(default)]
     pub alternative: Option<String>,
-    /// Why.
+    /// Why the alternative measure is reasonable and appropriate.
+    #[serde(default)]
+    pub alternative_reason: Option<String>,
+    /// Why: not applicable (only where the item states a condition), or not reasonable and
+    /// appropriate (as specified).
     #[serde(default)]
     pub reason: Option<String>,
+    /// How it is implemented (needed for `implemented` unless a control or evidence is linked
+    /// to the citation).
+    #[serde(default)]
+    pub implementation: Option<String>,
     /// Notes.
     #[serde(default)]
     pub notes: Option<String>,
@@ -414,25 +457,18 @@ pub async fn answer(
             due_date: due_date.unwrap_or_default(),
         },
     };
-    let text_of = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (st, de, al, re, no) = (
-        text_of(&req.status),
-        text_of(&req.decision),
-        text_of(&req.alternative),
-        text_of(&req.reason),
-        text_of(&req.notes),
-    );
-    let outcome = sra::answer(
-        &s.app,
-        &auth.caller,
-        &slug,
-        id,
-        &reference,
-        [&st, &de, &al, &re, &no],
-        make,
-    )
-    .await?;
+    let fields = AnswerInput {
+        status: req.status.as_deref().unwrap_or(""),
+        decision: req.decision.as_deref().unwrap_or(""),
+        alternative: req.alternative.as_deref().unwrap_or(""),
+        alternative_reason: req.alternative_reason.as_deref().unwrap_or(""),
+        reason: req.reason.as_deref().unwrap_or(""),
+        implementation: req.implementation.as_deref().unwrap_or(""),
+        notes: req.notes.as_deref().unwrap_or(""),
+    };
+    let outcome = sra::answer(&s.app, &auth.caller, &slug, id, &reference, &fields, make).await?;
     let v = sra::view(&s.app, &auth.caller, &slug, id).await?;
+    let reference = sra::canonical_ref(&s.app, &reference).await?;
     let item = v
         .doc
         .items
@@ -460,10 +496,17 @@ pub async fn answer(
     }))
 }
 
-/// Finalizes an assessment: every item must be answered. It becomes an immutable snapshot.
+/// Finalizes a risk analysis once it is one: every item answered for real, addressable
+/// decisions consistent, an inventory of ePHI systems each examined against every threat
+/// category, a risk for every gap and a treatment for every risk above the acceptance
+/// threshold, a named security official, and the organization's sign-off (given by finalizing
+/// when the caller is its administrator or security official). Otherwise 422 `incomplete`
+/// lists every thing missing in `details`, each naming its item in `field` (a citation,
+/// `inventory`, `asset:<id>`, `risk:<id>`, `security_official`, `sign_off`). It becomes an
+/// immutable snapshot.
 #[utoipa::path(post, path = "/api/v1/orgs/{slug}/assessments/{id}/finalize", tag = "risk",
     params(("slug" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Assessment id")),
-    responses((status = 200, body = AssessmentResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 200, body = AssessmentResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn finalize(
     State(s): State<AppState>,

@@ -77,7 +77,7 @@ pub async fn home(
             .items
             .into_iter()
             .map(|c| {
-                let cur = Currency::of(c.sra_finalized_at, c.sra_invalidated_at, today);
+                let cur = safeharbor_core::sra::list_currency(&s.app, &c);
                 (c, cur)
             })
             .collect(),

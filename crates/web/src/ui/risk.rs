@@ -858,6 +858,8 @@ pub struct RiskForm {
     #[serde(default)]
     treatment: String,
     #[serde(default)]
+    treatment_detail: String,
+    #[serde(default)]
     owner: String,
     #[serde(default)]
     due_date: String,
@@ -898,6 +900,7 @@ impl RiskForm {
                 .treatment
                 .map(|t| t.as_str().to_owned())
                 .unwrap_or_default(),
+            treatment_detail: f.treatment_detail.clone().unwrap_or_default(),
             owner: f.owner.clone().unwrap_or_default(),
             due_date: f.due_date.map(|d| d.to_string()).unwrap_or_default(),
             status: r.status.as_str().into(),
@@ -930,6 +933,7 @@ impl RiskForm {
             residual_likelihood: num("residual_likelihood", &self.residual_likelihood)?,
             residual_impact: num("residual_impact", &self.residual_impact)?,
             treatment: &self.treatment,
+            treatment_detail: &self.treatment_detail,
             owner: &self.owner,
             due_date: &self.due_date,
         };

@@ -283,6 +283,14 @@ impl IntoResponse for UiError {
                 Error::Conflict { message, .. } => {
                     error_page(StatusCode::CONFLICT, "That cannot be done now", message)
                 }
+                Error::Incomplete(list) => error_page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Not yet",
+                    list.iter()
+                        .map(|i| i.reason.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
                 Error::Internal(cause) => {
                     tracing::error!(error = %cause, "internal error on a page");
                     error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Something went wrong on our side. Nothing you entered was half-saved. Quote the request id below if it happens again.".into())

@@ -205,7 +205,11 @@ pub struct AnswerForm {
     #[serde(default)]
     alternative: String,
     #[serde(default)]
+    alternative_reason: String,
+    #[serde(default)]
     reason: String,
+    #[serde(default)]
+    implementation: String,
     #[serde(default)]
     notes: String,
     #[serde(default)]
@@ -235,7 +239,11 @@ impl AnswerForm {
                 .map(|s| s.as_str().to_owned())
                 .unwrap_or_default(),
             alternative: a.and_then(|a| a.alternative.clone()).unwrap_or_default(),
+            alternative_reason: a
+                .and_then(|a| a.alternative_reason.clone())
+                .unwrap_or_default(),
             reason: a.and_then(|a| a.reason.clone()).unwrap_or_default(),
+            implementation: a.and_then(|a| a.implementation.clone()).unwrap_or_default(),
             notes: a.and_then(|a| a.notes.clone()).unwrap_or_default(),
             likelihood: "3".into(),
             impact: "3".into(),
@@ -398,16 +406,16 @@ pub async fn answer(
         },
         _ => MakeFromAnswer::Nothing,
     };
-    let result = sra::answer(
-        &s.app,
-        &ui.caller,
-        &slug,
-        aid,
-        &reference,
-        [&f.status, &f.decision, &f.alternative, &f.reason, &f.notes],
-        make,
-    )
-    .await;
+    let fields = safeharbor_domain::risk::AnswerInput {
+        status: &f.status,
+        decision: &f.decision,
+        alternative: &f.alternative,
+        alternative_reason: &f.alternative_reason,
+        reason: &f.reason,
+        implementation: &f.implementation,
+        notes: &f.notes,
+    };
+    let result = sra::answer(&s.app, &ui.caller, &slug, aid, &reference, &fields, make).await;
     let htmx = is_htmx(&headers);
     let (errors, saved) = match result {
         Ok(o) => (

@@ -11,27 +11,37 @@
 //! asset change marked significant (164.308(a)(1)(ii)(A) asks for an accurate and thorough
 //! assessment; 164.316(b)(2)(iii) asks for periodic review and update).
 
+mod checks;
+mod currency;
+mod signoff;
+
 use std::collections::HashMap;
 
 use safeharbor_catalog::{Catalog, HIPAA_SECURITY};
 use safeharbor_domain::catalog::{Designation, Requirement, RequirementKind};
 use safeharbor_domain::ids::{AssessmentId, AssetId, RiskId};
-use safeharbor_domain::org::{OrgKind, Organization};
+use safeharbor_domain::org::{OrgKind, OrgProfile, Organization};
 use safeharbor_domain::risk::{
-    Answer, Assessment, AssessmentStatus, Asset, BLOCK_MAX, ControlStatus, LINE_MAX, PERIOD_MAX,
-    Rating, Response, ResponseStatus, Risk, RiskFields, RiskStatus, RiskThresholds, Task,
-    parse_date,
+    Answer, AnswerInput, Assessment, AssessmentStatus, Asset, BLOCK_MAX, ControlStatus, ItemRules,
+    LINE_MAX, PERIOD_MAX, Rating, Response, ResponseStatus, Risk, RiskFields, RiskStatus,
+    RiskThresholds, SRA_CHECKS_VERSION, Task, ThreatConsideration, parse_date,
 };
 use safeharbor_domain::text;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use time::{Date, Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::App;
 use crate::authz::{self, Caller, Need, TenantScope};
 use crate::error::{Error, Result};
 use crate::orgs::refuse_if_archived;
 use crate::ports::{Made, TaskFilter};
+
+pub use checks::{CheckInput, Gap, GapTarget, gaps};
+pub use currency::{Currency, DUE_SOON_DAYS, add_months};
+pub use signoff::{
+    FinalizeReadiness, SignOffState, confirm_no_ephi, readiness, set_details, set_no_ephi, sign_off,
+};
 
 /// The safeguard families of the questionnaire, in the rule's order.
 pub const FAMILIES: [(&str, &str); 5] = [
@@ -61,6 +71,23 @@ pub fn questionnaire(c: &Catalog) -> Vec<Requirement> {
         .collect()
 }
 
+/// The citation of a questionnaire item as the catalog prints it, from either form people
+/// type (`164.308(a)(1)` or `164.308(a)(1)(i)`).
+pub async fn canonical_ref(app: &App, typed: &str) -> Result<String> {
+    let c = app.catalog().await?;
+    c.requirement(HIPAA_SECURITY, typed)
+        .map(|r| r.reference.clone())
+        .ok_or(Error::NotFound)
+}
+
+/// What the catalog says about an item, for checking its answer.
+pub fn rules_of(req: &Requirement) -> ItemRules {
+    ItemRules {
+        addressable: req.designation == Some(Designation::Addressable),
+        na_allowed: req.na_condition.is_some(),
+    }
+}
+
 /// A provider control that covers an item, as the client sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InheritedControl {
@@ -85,6 +112,12 @@ pub struct Item {
     pub response: Option<Response>,
     /// Controls the provider delivers for it.
     pub inherited: Vec<InheritedControl>,
+    /// The organization's own controls that claim it (titles).
+    #[serde(default)]
+    pub own_controls: Vec<String>,
+    /// Current evidence linked to it (titles).
+    #[serde(default)]
+    pub evidence: Vec<String>,
 }
 
 impl Item {
@@ -224,6 +257,28 @@ pub struct SraDocument {
     pub items: Vec<Item>,
     /// The risk management plan.
     pub tasks: Vec<Task>,
+    /// The organization's officials and risk acceptance threshold when assembled.
+    #[serde(default)]
+    pub profile: OrgProfile,
+    /// Threat categories recorded as considered and not relevant, per asset.
+    #[serde(default)]
+    pub considerations: Vec<ThreatConsideration>,
+    /// Who took part: preparer, answerers, the security official, the signer.
+    #[serde(default)]
+    pub participants: Vec<Participant>,
+    /// For how many months the installation treats a finalized analysis as current (a
+    /// Safeharbor default setting, not a term of the rule).
+    #[serde(default)]
+    pub valid_months: Option<u32>,
+}
+
+/// Someone who took part in the analysis, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    /// Name or account.
+    pub name: String,
+    /// Their part (`prepared`, `answered items`, `security official`, `signed off`).
+    pub role: String,
 }
 
 impl SraDocument {
@@ -249,6 +304,9 @@ pub struct AssessmentView {
 async fn items_for(app: &App, scope: &TenantScope, responses: Vec<Response>) -> Result<Vec<Item>> {
     let c = app.catalog().await?;
     let inherited = crate::controls::inherited_in(app, scope).await?;
+    let own = app.store.list_controls(scope).await?;
+    let today = app.now().date();
+    let evidence = app.store.all_evidence(scope).await?;
     let mut by_ref: HashMap<String, Response> = responses
         .into_iter()
         .map(|r| (r.requirement_ref.clone(), r))
@@ -267,10 +325,32 @@ async fn items_for(app: &App, scope: &TenantScope, responses: Vec<Response>) -> 
                     frequency: ctl.frequency.clone(),
                 })
                 .collect();
+            let own_controls = own
+                .iter()
+                .filter(|ctl| {
+                    ctl.archived_at.is_none() && ctl.requirement_refs.contains(&req.reference)
+                })
+                .map(|ctl| ctl.title.clone())
+                .collect();
+            let evidence = evidence
+                .iter()
+                .filter(|e| {
+                    e.archived_at.is_none()
+                        && e.freshness(today) != safeharbor_domain::evidence::Freshness::Expired
+                        && e.links.iter().any(|l| {
+                            matches!(l,
+                                safeharbor_domain::evidence::LinkTarget::Requirement(r)
+                                    if *r == req.reference)
+                        })
+                })
+                .map(|e| e.title.clone())
+                .collect();
             Item {
                 response: by_ref.remove(&req.reference),
                 requirement: req,
                 inherited: inh,
+                own_controls,
+                evidence,
             }
         })
         .collect())
@@ -297,6 +377,8 @@ async fn live_document(
         }
     }
     let org = scope.org();
+    let profile = app.store.org_profile(scope).await?;
+    let participants = participants(&assessment, &items, &profile);
     Ok(SraDocument {
         org_name: org.name.clone(),
         org_slug: org.slug.to_string(),
@@ -310,7 +392,52 @@ async fn live_document(
         risks: app.store.all_risks(scope).await?,
         items,
         tasks: app.store.list_tasks(scope, &TaskFilter::default()).await?,
+        considerations: app.store.threat_considerations(scope).await?,
+        profile,
+        participants,
+        valid_months: Some(app.settings().sra_valid_months),
     })
+}
+
+/// Who took part, from the record: the preparer, the people who answered items, the security
+/// official, the reviewer of a no-ePHI statement, and the signer.
+fn participants(a: &Assessment, items: &[Item], profile: &OrgProfile) -> Vec<Participant> {
+    let mut out: Vec<Participant> = Vec::new();
+    let mut add = |name: &str, role: &str| {
+        if let Some(p) = out.iter_mut().find(|p| p.name == name) {
+            if !p.role.split(", ").any(|r| r == role) {
+                p.role = format!("{}, {role}", p.role);
+            }
+        } else {
+            out.push(Participant {
+                name: name.to_owned(),
+                role: role.to_owned(),
+            });
+        }
+    };
+    add(
+        a.prepared_by.as_deref().unwrap_or(&a.started_by),
+        "prepared",
+    );
+    let mut answerers: Vec<&str> = items
+        .iter()
+        .filter_map(|i| i.response.as_ref().map(|r| r.updated_by.as_str()))
+        .collect();
+    answerers.sort_unstable();
+    answerers.dedup();
+    for who in answerers {
+        add(who, "answered items");
+    }
+    if let Some(o) = &profile.security_official {
+        add(&o.name, "security official");
+    }
+    if let Some(who) = a.no_ephi.as_ref().and_then(|n| n.confirmed_by.as_deref()) {
+        add(who, "confirmed the no-ePHI statement");
+    }
+    if let Some(s) = &a.sign_off {
+        add(&s.by, &format!("signed off as {}", s.capacity));
+    }
+    out
 }
 
 /// The organization's assessments, newest first.
@@ -362,6 +489,10 @@ pub async fn start(
         finalized_at: None,
         finalized_by: None,
         snapshot_sha256: None,
+        checks_version: None,
+        prepared_by: None,
+        no_ephi: None,
+        sign_off: None,
     };
     let event = caller.event(
         now,
@@ -480,19 +611,18 @@ pub async fn answer(
     slug: &str,
     id: AssessmentId,
     requirement: &str,
-    fields: [&str; 5],
+    fields: &AnswerInput<'_>,
     make: MakeFromAnswer,
 ) -> Result<Outcome> {
     let scope = authz::scope(app, caller, slug, Need::Write).await?;
     refuse_if_archived(scope.org())?;
+    let wanted = canonical_ref(app, requirement).await?;
     let c = app.catalog().await?;
     let req = questionnaire(&c)
         .into_iter()
-        .find(|r| r.reference == requirement)
+        .find(|r| r.reference == wanted)
         .ok_or(Error::NotFound)?;
-    let addressable = req.designation == Some(Designation::Addressable);
-    let [status, decision, alternative, reason, notes] = fields;
-    let ans = Answer::parse(addressable, status, decision, alternative, reason, notes)?;
+    let ans = Answer::parse(rules_of(&req), fields)?;
     let a = app.store.get_assessment(&scope, id).await?;
     if a.status == AssessmentStatus::Final {
         return Err(Error::conflict(
@@ -630,7 +760,10 @@ pub async fn answer(
     Ok(outcome)
 }
 
-/// Locks a draft as final: every item must have an answer (its own or inherited).
+/// Locks a draft as final, once it is a risk analysis: nothing missing (see
+/// [`checks`]) and the organization's sign-off on exactly this content, which a client
+/// administrator or security official gives by finalizing. The snapshot records the version of
+/// the checks it passed.
 pub async fn finalize(
     app: &App,
     caller: &Caller,
@@ -643,37 +776,33 @@ pub async fn finalize(
     if a.status == AssessmentStatus::Final {
         return Err(Error::conflict(
             "assessment",
-            "this assessment is already finalized",
+            "this risk analysis is already finalized",
         ));
     }
     let mut doc = live_document(app, &scope, a).await?;
-    let missing: Vec<&str> = doc
-        .items
-        .iter()
-        .filter(|i| i.effective_status().is_none())
-        .map(|i| i.requirement.reference.as_str())
-        .collect();
-    if !missing.is_empty() {
-        let shown: Vec<&str> = missing.iter().take(5).copied().collect();
-        return Err(Error::invalid(
-            "responses",
-            format!(
-                "{} requirement{} still unanswered ({}{}); answer every item before finalizing",
-                missing.len(),
-                if missing.len() == 1 { " is" } else { "s are" },
-                shown.join(", "),
-                if missing.len() > shown.len() {
-                    ", ..."
-                } else {
-                    ""
-                }
-            ),
-        ));
+    let ready = signoff::evaluate(app, caller, &scope, &doc).await?;
+    if !ready.can_finalize() {
+        return Err(signoff::incomplete(ready.blockers()));
     }
     let now = app.now();
+    if !matches!(ready.sign_off, SignOffState::Valid { .. })
+        && let Some(capacity) = ready.caller_may_sign_as
+    {
+        doc.assessment.sign_off = Some(safeharbor_domain::risk::SignOff {
+            by: caller.actor_label(),
+            capacity,
+            at: now,
+            digest: ready.digest,
+        });
+    }
     doc.assessment.status = AssessmentStatus::Final;
     doc.assessment.finalized_at = Some(now);
     doc.assessment.finalized_by = Some(caller.actor_label());
+    doc.assessment.checks_version = Some(SRA_CHECKS_VERSION);
+    if doc.assessment.prepared_by.is_none() {
+        doc.assessment.prepared_by = Some(doc.assessment.started_by.clone());
+    }
+    doc.participants = participants(&doc.assessment, &doc.items, &doc.profile);
     doc.generated_at = now;
     let snapshot = serde_json::to_string(&doc).map_err(Error::internal)?;
     doc.assessment.snapshot_sha256 = Some(hex::encode(Sha256::digest(snapshot.as_bytes())));
@@ -684,7 +813,7 @@ pub async fn finalize(
         "assessment",
         Some(id.to_string()),
         format!(
-            "risk assessment {} finalized (snapshot sha256 {})",
+            "risk analysis {} finalized (snapshot sha256 {})",
             doc.assessment.period,
             doc.assessment.snapshot_sha256.as_deref().unwrap_or("")
         ),
@@ -695,87 +824,14 @@ pub async fn finalize(
     Ok(doc.assessment)
 }
 
-/// How current an organization's risk analysis is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum Currency {
-    /// Never finalized.
-    Missing,
-    /// Current until the date.
-    Current {
-        /// Last day it is current.
-        until: Date,
-    },
-    /// Current, expiring within [`DUE_SOON_DAYS`].
-    DueSoon {
-        /// Last day it is current.
-        until: Date,
-    },
-    /// More than 12 months old.
-    Overdue {
-        /// The day it stopped being current.
-        since: Date,
-    },
-    /// An asset change marked significant came after it.
-    Invalidated {
-        /// The day of the change.
-        since: Date,
-    },
-}
-
-/// Days before expiry an analysis is "due soon".
-pub const DUE_SOON_DAYS: i64 = 60;
-
-impl Currency {
-    /// From the latest finalization and invalidation, on `today`.
-    pub fn of(
-        finalized: Option<OffsetDateTime>,
-        invalidated: Option<OffsetDateTime>,
-        today: Date,
-    ) -> Self {
-        let Some(f) = finalized else {
-            return Self::Missing;
-        };
-        if let Some(i) = invalidated.filter(|i| *i > f) {
-            return Self::Invalidated { since: i.date() };
-        }
-        let d = f.date();
-        let until = d
-            .replace_year(d.year() + 1)
-            .unwrap_or_else(|_| d + Duration::days(365))
-            - Duration::days(1);
-        if today > until {
-            Self::Overdue {
-                since: until + Duration::days(1),
-            }
-        } else if today + Duration::days(DUE_SOON_DAYS) > until {
-            Self::DueSoon { until }
-        } else {
-            Self::Current { until }
-        }
-    }
-
-    /// Wire form of the state.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Missing => "missing",
-            Self::Current { .. } => "current",
-            Self::DueSoon { .. } => "due_soon",
-            Self::Overdue { .. } => "overdue",
-            Self::Invalidated { .. } => "invalidated",
-        }
-    }
-
-    /// A short label for people.
-    pub fn label(self) -> String {
-        match self {
-            Self::Missing => "No finalized risk analysis".into(),
-            Self::Current { until } => format!("Current until {until}"),
-            Self::DueSoon { until } => format!("Due soon: current until {until}"),
-            Self::Overdue { since } => format!("Overdue since {since}"),
-            Self::Invalidated { since } => format!("Out of date: significant change on {since}"),
-        }
-    }
+/// The currency of an organization in a list, on the installation's period.
+pub fn list_currency(app: &App, item: &crate::ports::OrgListItem) -> Currency {
+    Currency::of(
+        item.sra_finalized_at.map(|f| (f, item.sra_checked)),
+        item.sra_invalidated_at,
+        app.now().date(),
+        app.settings().sra_valid_months,
+    )
 }
 
 /// An organization's risk analysis status.
@@ -805,9 +861,12 @@ pub async fn status(app: &App, caller: &Caller, slug: &str) -> Result<SraStatus>
     let invalidated = sra_invalidated_at(app, &scope).await?;
     Ok(SraStatus {
         currency: Currency::of(
-            latest_final.as_ref().and_then(|a| a.finalized_at),
+            latest_final
+                .as_ref()
+                .and_then(|a| a.finalized_at.map(|f| (f, a.checks_version.is_some()))),
             invalidated,
             app.now().date(),
+            app.settings().sra_valid_months,
         ),
         latest_final,
         draft,
@@ -862,58 +921,6 @@ pub fn rating_opt(field: &str, v: Option<i64>) -> Result<Option<Rating>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::{date, datetime};
-
-    #[test]
-    fn currency_follows_twelve_months_and_significant_changes() {
-        let f = Some(datetime!(2025-12-01 10:00 UTC));
-        assert_eq!(
-            Currency::of(None, None, date!(2026 - 01 - 01)),
-            Currency::Missing
-        );
-        assert_eq!(
-            Currency::of(f, None, date!(2026 - 06 - 01)),
-            Currency::Current {
-                until: date!(2026 - 11 - 30)
-            }
-        );
-        assert_eq!(
-            Currency::of(f, None, date!(2026 - 11 - 01)),
-            Currency::DueSoon {
-                until: date!(2026 - 11 - 30)
-            }
-        );
-        assert_eq!(
-            Currency::of(f, None, date!(2026 - 11 - 30)).as_str(),
-            "due_soon"
-        );
-        assert_eq!(
-            Currency::of(f, None, date!(2026 - 12 - 01)),
-            Currency::Overdue {
-                since: date!(2026 - 12 - 01)
-            }
-        );
-        assert_eq!(
-            Currency::of(
-                f,
-                Some(datetime!(2026-02-01 09:00 UTC)),
-                date!(2026 - 03 - 01)
-            ),
-            Currency::Invalidated {
-                since: date!(2026 - 02 - 01)
-            }
-        );
-        // A change before the finalization does not count against it.
-        assert_eq!(
-            Currency::of(
-                f,
-                Some(datetime!(2025-11-01 09:00 UTC)),
-                date!(2026 - 03 - 01)
-            )
-            .as_str(),
-            "current"
-        );
-    }
 
     #[test]
     fn the_questionnaire_covers_every_standard_and_specification() {
