@@ -1,11 +1,14 @@
 //! The gap view: where HIPAA asks more than the MSP's standard security practice (its baseline).
 //!
 //! An organization names its baseline framework (NIST CSF 2.0 by default, or an imported one)
-//! and marks which of its items it practices. For every HIPAA Security Rule standard and
-//! implementation specification the view says: covered (every baseline item that maps to it is
-//! practiced), partly covered, not covered (equivalents exist, none practiced), or
-//! HIPAA-specific (nothing in the baseline maps to it). A client without a baseline of its own
-//! uses its provider's: the MSP's standard practice is what it delivers to its clients.
+//! and marks which of its items it practices. NIST SP 800-66r2's mappings are informative, so a
+//! baseline item is *related* to a HIPAA requirement, never equivalent to it. For every Security
+//! Rule standard and implementation specification the view says: proven (the organization's own
+//! control with current evidence), related practice in place (every related baseline item
+//! practiced; the HIPAA-specific documentation and evidence still required), in part, related
+//! items not practiced, or HIPAA-specific (nothing in the baseline relates to it). A client
+//! without a baseline of its own uses its provider's: the MSP's standard practice is what it
+//! delivers to its clients.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -208,12 +211,14 @@ pub struct GapRow {
     pub requirement: Requirement,
     /// How well the baseline covers it.
     pub coverage: Coverage,
-    /// Equivalent baseline items practiced.
+    /// Related baseline items practiced.
     pub practiced: Vec<(String, String)>,
-    /// Equivalent items practiced in part.
+    /// Related items practiced in part.
     pub partial: Vec<(String, String)>,
-    /// Equivalent items not practiced (or not marked).
+    /// Related items not practiced (or not marked).
     pub not_practiced: Vec<(String, String)>,
+    /// The organization's own controls that claim it (with current evidence when proven).
+    pub own_controls: Vec<String>,
 }
 
 /// The gap view of an organization.
@@ -238,9 +243,9 @@ impl GapReport {
     }
 }
 
-/// Baseline items equivalent to a HIPAA requirement: mapped directly either way, or through an
+/// Baseline items related to a HIPAA requirement: mapped directly either way, or through an
 /// intermediate framework both map to (an imported list mapped to CSF or SP 800-53 items).
-fn equivalents(c: &Catalog, h: &ReqKey, baseline: &str) -> BTreeSet<String> {
+fn related(c: &Catalog, h: &ReqKey, baseline: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut via: BTreeSet<ReqKey> = BTreeSet::new();
     for m in c.mappings_from(h) {
@@ -284,6 +289,21 @@ fn equivalents(c: &Catalog, h: &ReqKey, baseline: &str) -> BTreeSet<String> {
 /// the organization's baseline.
 pub async fn report(app: &App, caller: &Caller, slug: &str) -> Result<GapReport> {
     let view = baseline(app, caller, slug).await?;
+    // Proven: an own control claims it and current evidence backs it (evidence coverage).
+    let proof: BTreeMap<String, Vec<String>> = crate::evidence::coverage(app, caller, slug)
+        .await?
+        .into_iter()
+        .filter(|c| c.state == crate::evidence::CoverageState::Backed)
+        .map(|c| {
+            let own = c
+                .controls
+                .into_iter()
+                .filter(|k| k.provided_by.is_none())
+                .map(|k| k.title)
+                .collect();
+            (c.reference, own)
+        })
+        .collect();
     let c = app.catalog().await?;
     let key = view.framework.key.clone();
     let marks: BTreeMap<String, BaselineStatus> = view
@@ -306,13 +326,15 @@ pub async fn report(app: &App, caller: &Caller, slug: &str) -> Result<GapReport>
             )
         })
         .map(|r| {
-            let eq = equivalents(&c, &ReqKey::new(HIPAA_SECURITY, &r.reference), &key);
+            let eq = related(&c, &ReqKey::new(HIPAA_SECURITY, &r.reference), &key);
+            let own_controls = proof.get(&r.reference).cloned().unwrap_or_default();
             let mut row = GapRow {
                 requirement: r.clone(),
                 coverage: Coverage::HipaaSpecific,
                 practiced: Vec::new(),
                 partial: Vec::new(),
                 not_practiced: Vec::new(),
+                own_controls,
             };
             let mut statuses = Vec::new();
             for item in eq {
@@ -328,7 +350,7 @@ pub async fn report(app: &App, caller: &Caller, slug: &str) -> Result<GapReport>
                     BaselineStatus::NotPracticed => row.not_practiced.push(pair),
                 }
             }
-            row.coverage = Coverage::of(&statuses);
+            row.coverage = Coverage::of(!row.own_controls.is_empty(), &statuses);
             row
         })
         .collect();

@@ -371,27 +371,43 @@ impl BaselineStatus {
     }
 }
 
-/// How well an organization's baseline covers a HIPAA requirement.
+/// Where an organization stands on a HIPAA requirement in the gap view. NIST SP 800-66r2's
+/// mappings are informative: a baseline item is *related* to a requirement, never equivalent
+/// to it, so a mapping alone never meets a requirement. Only the organization's own control with
+/// current evidence does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Coverage {
-    /// Every baseline item that maps to it is practiced.
-    Covered,
-    /// Some are practiced (or practiced in part), not all.
-    Partial,
-    /// Equivalent baseline items exist but none is practiced.
-    NotCovered,
-    /// Nothing in the baseline maps to it: HIPAA asks for something the baseline does not.
+    /// The organization has its own control for it, backed by current evidence.
+    Proven,
+    /// Every related baseline item is practiced; the HIPAA-specific documentation and evidence
+    /// are still required.
+    RelatedPracticed,
+    /// Some related items are practiced (or practiced in part).
+    RelatedPartial,
+    /// Related baseline items exist but none is practiced.
+    RelatedNotPracticed,
+    /// Nothing in the baseline relates to it: HIPAA asks for something the baseline does not.
     HipaaSpecific,
 }
 
 impl Coverage {
+    /// Every state, in display order.
+    pub const ALL: [Self; 5] = [
+        Self::Proven,
+        Self::RelatedPracticed,
+        Self::RelatedPartial,
+        Self::RelatedNotPracticed,
+        Self::HipaaSpecific,
+    ];
+
     /// The wire form.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Self::Covered => "covered",
-            Self::Partial => "partial",
-            Self::NotCovered => "not_covered",
+            Self::Proven => "proven",
+            Self::RelatedPracticed => "related_practiced",
+            Self::RelatedPartial => "related_partial",
+            Self::RelatedNotPracticed => "related_not_practiced",
             Self::HipaaSpecific => "hipaa_specific",
         }
     }
@@ -399,24 +415,44 @@ impl Coverage {
     /// A label for people.
     pub const fn label(self) -> &'static str {
         match self {
-            Self::Covered => "Covered",
-            Self::Partial => "Partly covered",
-            Self::NotCovered => "Not covered",
-            Self::HipaaSpecific => "HIPAA-specific: no equivalent in the baseline",
+            Self::Proven => "Own control with current evidence",
+            Self::RelatedPracticed => {
+                "Related baseline practice in place; HIPAA-specific documentation and evidence still required"
+            }
+            Self::RelatedPartial => {
+                "Related baseline practice in part; HIPAA-specific documentation and evidence still required"
+            }
+            Self::RelatedNotPracticed => "Related baseline items not practiced",
+            Self::HipaaSpecific => "HIPAA-specific: nothing in the baseline relates to it",
         }
     }
 
-    /// The coverage given the statuses of the baseline items that map to a requirement.
-    pub fn of(statuses: &[BaselineStatus]) -> Self {
+    /// A short label (summary counts, filters).
+    pub const fn short(self) -> &'static str {
+        match self {
+            Self::Proven => "Proven",
+            Self::RelatedPracticed => "Related practice in place",
+            Self::RelatedPartial => "Related practice in part",
+            Self::RelatedNotPracticed => "Related, not practiced",
+            Self::HipaaSpecific => "HIPAA-specific",
+        }
+    }
+
+    /// The state given whether the organization proves the requirement itself (own control,
+    /// current evidence) and the statuses of the related baseline items.
+    pub fn of(proven: bool, statuses: &[BaselineStatus]) -> Self {
+        if proven {
+            return Self::Proven;
+        }
         if statuses.is_empty() {
             return Self::HipaaSpecific;
         }
         if statuses.iter().all(|s| *s == BaselineStatus::Practiced) {
-            Self::Covered
+            Self::RelatedPracticed
         } else if statuses.iter().any(|s| *s != BaselineStatus::NotPracticed) {
-            Self::Partial
+            Self::RelatedPartial
         } else {
-            Self::NotCovered
+            Self::RelatedNotPracticed
         }
     }
 }
@@ -428,14 +464,27 @@ mod tests {
     #[test]
     fn coverage_follows_the_mapped_items() {
         use BaselineStatus::{NotPracticed, Partial, Practiced};
-        assert_eq!(Coverage::of(&[]), Coverage::HipaaSpecific);
-        assert_eq!(Coverage::of(&[Practiced, Practiced]), Coverage::Covered);
-        assert_eq!(Coverage::of(&[Practiced, NotPracticed]), Coverage::Partial);
-        assert_eq!(Coverage::of(&[Partial]), Coverage::Partial);
+        assert_eq!(Coverage::of(false, &[]), Coverage::HipaaSpecific);
         assert_eq!(
-            Coverage::of(&[NotPracticed, NotPracticed]),
-            Coverage::NotCovered
+            Coverage::of(false, &[Practiced, Practiced]),
+            Coverage::RelatedPracticed,
+            "a mapping alone never meets a requirement"
         );
+        assert!(
+            Coverage::RelatedPracticed
+                .label()
+                .contains("still required")
+        );
+        assert_eq!(
+            Coverage::of(false, &[Practiced, NotPracticed]),
+            Coverage::RelatedPartial
+        );
+        assert_eq!(Coverage::of(false, &[Partial]), Coverage::RelatedPartial);
+        assert_eq!(
+            Coverage::of(false, &[NotPracticed, NotPracticed]),
+            Coverage::RelatedNotPracticed
+        );
+        assert_eq!(Coverage::of(true, &[]), Coverage::Proven);
     }
 
     #[test]

@@ -136,9 +136,10 @@ pub fn long_date(t: OffsetDateTime) -> String {
 
 fn coverage_color(c: Coverage) -> &'static str {
     match c {
-        Coverage::Covered => "covered",
-        Coverage::Partial => "partial",
-        Coverage::NotCovered => "not-covered",
+        Coverage::Proven => "proven",
+        Coverage::RelatedPracticed => "related",
+        Coverage::RelatedPartial => "partial",
+        Coverage::RelatedNotPracticed => "not-practiced",
         Coverage::HipaaSpecific => "hipaa-specific",
     }
 }
@@ -156,9 +157,10 @@ pub fn gap_pdf(report: &GapReport, now: OffsetDateTime) -> Result<Vec<u8>, PdfEr
         "is_default": report.is_default,
         "generated": long_date(now),
         "counts": {
-            "covered": report.count(Coverage::Covered),
-            "partial": report.count(Coverage::Partial),
-            "not_covered": report.count(Coverage::NotCovered),
+            "proven": report.count(Coverage::Proven),
+            "related": report.count(Coverage::RelatedPracticed),
+            "partial": report.count(Coverage::RelatedPartial),
+            "not_practiced": report.count(Coverage::RelatedNotPracticed),
             "hipaa_specific": report.count(Coverage::HipaaSpecific),
         },
         "rows": report.rows.iter().map(|r| json!({
@@ -171,6 +173,7 @@ pub fn gap_pdf(report: &GapReport, now: OffsetDateTime) -> Result<Vec<u8>, PdfEr
             "practiced": list(&r.practiced),
             "partial": list(&r.partial),
             "not_practiced": list(&r.not_practiced),
+            "own_controls": r.own_controls,
         })).collect::<Vec<_>>(),
     });
     render(include_str!("../templates/gap.typ"), &data, now)

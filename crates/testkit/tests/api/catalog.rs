@@ -298,18 +298,31 @@ async fn the_gap_view_answers_for_every_requirement_and_follows_the_baseline() {
         "every standard and implementation specification has a row"
     );
     assert_eq!(g.json["baseline"], "nist-csf-2.0");
-    assert_eq!(g.json["counts"]["covered"], 0, "nothing marked yet");
+    assert_eq!(
+        g.json["counts"]["proven"], 1,
+        "only the seeded access review is proven (own control, current evidence)"
+    );
+    assert_eq!(
+        g.json["counts"]["related_practiced"], 0,
+        "nothing marked yet"
+    );
     let risk = rows
         .iter()
         .find(|r| r["ref"] == "164.308(a)(1)(ii)(A)")
         .unwrap();
-    assert_eq!(risk["coverage"], "not_covered");
-    let targets: Vec<String> = risk["not_practiced"]
+    assert_eq!(risk["coverage"], "related_not_practiced");
+    let targets: Vec<String> = risk["related_not_practiced"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| x.as_str().unwrap().to_owned())
+        .map(|x| x["ref"].as_str().unwrap().to_owned())
         .collect();
+    assert!(
+        risk["related_not_practiced"][0]["title"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "each baseline item shows its title: {risk}"
+    );
     assert!(targets.contains(&"ID.RA-01".to_owned()), "{targets:?}");
     let specific = rows
         .iter()
@@ -345,7 +358,14 @@ async fn the_gap_view_answers_for_every_requirement_and_follows_the_baseline() {
         .find(|r| r["ref"] == "164.308(a)(1)(ii)(A)")
         .unwrap()
         .clone();
-    assert_eq!(risk["coverage"], "covered", "{risk}");
+    assert_eq!(risk["coverage"], "related_practiced", "{risk}");
+    assert!(
+        risk["coverage_label"]
+            .as_str()
+            .unwrap()
+            .contains("HIPAA-specific documentation and evidence still required"),
+        "a mapping alone never meets a requirement: {risk}"
+    );
     // A client's own baseline replaces the provider's.
     let put = app.send_as("alpha_admin", Method::PUT, "/api/v1/orgs/alpha-clinic/baseline", &json!({"framework": "nist-csf-2.0", "items": [{"ref": "ID.RA-01", "status": "partial"}]})).await;
     assert_eq!(put.status, StatusCode::NO_CONTENT);
@@ -360,7 +380,20 @@ async fn the_gap_view_answers_for_every_requirement_and_follows_the_baseline() {
         .find(|r| r["ref"] == "164.308(a)(1)(ii)(A)")
         .unwrap()
         .clone();
-    assert_eq!(risk["coverage"], "partial");
+    assert_eq!(risk["coverage"], "related_partial");
+    // Only the organization's own control with current evidence proves a requirement.
+    let proven = g.json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ref"] == "164.308(a)(3)(ii)(B)")
+        .unwrap()
+        .clone();
+    assert_eq!(proven["coverage"], "proven", "{proven}");
+    assert_eq!(
+        proven["own_controls"][0], "Alpha Clinic quarterly access review",
+        "{proven}"
+    );
     // Bad marks are refused, naming the item; nothing changes.
     let bad = app.send_as("alpha_admin", Method::PUT, "/api/v1/orgs/alpha-clinic/baseline", &json!({"framework": "nist-csf-2.0", "items": [{"ref": "ZZ.ZZ-99", "status": "practiced"}]})).await;
     assert_eq!(bad.field(), "items[0].ref");

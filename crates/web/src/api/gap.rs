@@ -123,15 +123,32 @@ pub struct GapRowResponse {
     pub kind: String,
     /// `required`, `addressable` or null.
     pub designation: Option<String>,
-    /// `covered`, `partial`, `not_covered` or `hipaa_specific` (nothing in the baseline maps to
-    /// it).
+    /// `proven` (the organization's own control with current evidence), `related_practiced`
+    /// (every related baseline item practiced; HIPAA-specific documentation and evidence still
+    /// required), `related_partial`, `related_not_practiced` or `hipaa_specific` (nothing in the
+    /// baseline relates to it). NIST SP 800-66r2's mappings are informative: a mapping alone
+    /// never meets a requirement.
     pub coverage: String,
-    /// Equivalent baseline items practiced.
-    pub covered_by: Vec<String>,
-    /// Equivalents practiced in part.
-    pub partly_covered_by: Vec<String>,
-    /// Equivalents not practiced.
-    pub not_practiced: Vec<String>,
+    /// For people.
+    pub coverage_label: String,
+    /// Related baseline items practiced.
+    pub related_practiced: Vec<BaselineRef>,
+    /// Related items practiced in part.
+    pub related_partial: Vec<BaselineRef>,
+    /// Related items not practiced.
+    pub related_not_practiced: Vec<BaselineRef>,
+    /// The organization's own controls that prove it (with current evidence).
+    pub own_controls: Vec<String>,
+}
+
+/// A baseline item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BaselineRef {
+    /// Its identifier.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// Its title.
+    pub title: String,
 }
 
 /// The gap view.
@@ -154,26 +171,33 @@ pub struct GapResponse {
 /// Rows per coverage.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GapCounts {
-    /// Covered.
-    pub covered: usize,
-    /// Partly covered.
-    pub partial: usize,
-    /// Not covered.
-    pub not_covered: usize,
+    /// Proven by the organization's own control and current evidence.
+    pub proven: usize,
+    /// Related baseline practice in place.
+    pub related_practiced: usize,
+    /// Related practice in part.
+    pub related_partial: usize,
+    /// Related items not practiced.
+    pub related_not_practiced: usize,
     /// HIPAA-specific.
     pub hipaa_specific: usize,
 }
 
 fn response(r: GapReport, now: String) -> GapResponse {
-    let refs = |v: Vec<(String, String)>| v.into_iter().map(|(r, _)| r).collect();
+    let refs = |v: Vec<(String, String)>| {
+        v.into_iter()
+            .map(|(reference, title)| BaselineRef { reference, title })
+            .collect()
+    };
     GapResponse {
         org: r.org.slug.to_string(),
         baseline: r.baseline.key.clone(),
         inherited_from: r.inherited_from.as_ref().map(|o| o.slug.to_string()),
         counts: GapCounts {
-            covered: r.count(Coverage::Covered),
-            partial: r.count(Coverage::Partial),
-            not_covered: r.count(Coverage::NotCovered),
+            proven: r.count(Coverage::Proven),
+            related_practiced: r.count(Coverage::RelatedPracticed),
+            related_partial: r.count(Coverage::RelatedPartial),
+            related_not_practiced: r.count(Coverage::RelatedNotPracticed),
             hipaa_specific: r.count(Coverage::HipaaSpecific),
         },
         rows: r
@@ -185,9 +209,11 @@ fn response(r: GapReport, now: String) -> GapResponse {
                 kind: row.requirement.kind.as_str().into(),
                 designation: row.requirement.designation.map(|d| d.as_str().into()),
                 coverage: row.coverage.as_str().into(),
-                covered_by: refs(row.practiced),
-                partly_covered_by: refs(row.partial),
-                not_practiced: refs(row.not_practiced),
+                coverage_label: row.coverage.label().into(),
+                related_practiced: refs(row.practiced),
+                related_partial: refs(row.partial),
+                related_not_practiced: refs(row.not_practiced),
+                own_controls: row.own_controls,
             })
             .collect(),
         generated_at: now,

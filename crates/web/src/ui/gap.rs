@@ -1,7 +1,7 @@
 //! The gap view and the baseline marking form.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use safeharbor_core::gap::{self, BaselineView, GapReport, Mark};
 use safeharbor_core::orgs;
@@ -12,6 +12,7 @@ use super::chrome::{Chrome, Section};
 use super::forms::FormErrors;
 use super::session::{CsrfForm, UiResult, UiSession, redirect_with};
 use crate::AppState;
+use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "gap.html")]
@@ -19,11 +20,26 @@ struct GapPage {
     chrome: Chrome,
     org: Organization,
     report: GapReport,
-    covered: usize,
-    partial: usize,
-    not_covered: usize,
-    hipaa_specific: usize,
+    counts: Vec<(Coverage, usize)>,
+    rows: Vec<gap::GapRow>,
+    q: GapQuery,
+    families: Vec<(&'static str, &'static str)>,
     can_write: bool,
+    can_write_provider: bool,
+}
+
+/// Filters and order of the gap view.
+#[derive(Debug, Deserialize, Default)]
+pub struct GapQuery {
+    /// A coverage state (wire form), or empty for all.
+    #[serde(default)]
+    status: String,
+    /// A safeguard family, or empty for all.
+    #[serde(default)]
+    safeguard: String,
+    /// `citation` (default) or `status` (what needs work first).
+    #[serde(default)]
+    sort: String,
 }
 
 /// `GET /orgs/{slug}/gap`.
@@ -31,17 +47,42 @@ pub async fn view(
     State(s): State<AppState>,
     ui: UiSession,
     Path(slug): Path<String>,
+    Query(q): Query<GapQuery>,
 ) -> UiResult<Response> {
     let org = orgs::get(&s.app, &ui.caller, &slug).await?;
     let role = orgs::my_role(&s.app, &ui.caller, &slug).await?;
     let report = gap::report(&s.app, &ui.caller, &slug).await?;
+    let counts = Coverage::ALL
+        .iter()
+        .map(|c| (*c, report.count(*c)))
+        .collect();
+    let mut rows: Vec<gap::GapRow> = report
+        .rows
+        .iter()
+        .filter(|r| q.status.is_empty() || r.coverage.as_str() == q.status)
+        .filter(|r| q.safeguard.is_empty() || r.requirement.family.as_deref() == Some(&q.safeguard))
+        .cloned()
+        .collect();
+    if q.sort == "status" {
+        // What needs the most work first: HIPAA-specific, then not practiced, ... proven last.
+        rows.sort_by_key(|r| {
+            std::cmp::Reverse(Coverage::ALL.iter().position(|c| *c == r.coverage))
+        });
+    }
+    let can_write_provider = match &report.inherited_from {
+        Some(p) => orgs::my_role(&s.app, &ui.caller, p.slug.as_str())
+            .await
+            .is_ok_and(|r| r.can_write()),
+        None => false,
+    };
     let p = GapPage {
         chrome: Chrome::new(&ui, Section::Gap, Some(&org)),
-        covered: report.count(Coverage::Covered),
-        partial: report.count(Coverage::Partial),
-        not_covered: report.count(Coverage::NotCovered),
-        hipaa_specific: report.count(Coverage::HipaaSpecific),
+        counts,
+        rows,
+        q,
+        families: safeharbor_core::sra::FAMILIES.to_vec(),
         can_write: role.can_write() && org.archived_at.is_none(),
+        can_write_provider,
         org,
         report,
     };
