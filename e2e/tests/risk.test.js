@@ -1,8 +1,9 @@
 // The security risk analysis, as a practice's security officer and the MSP's staff walk it:
 // import part of the inventory from an RMM export (a bad row first), add a suggested risk to
-// the register and accept it, answer a questionnaire item so the gap becomes a task (without
-// a page load), try to finalize too early, download the report, see the plan and the
-// inherited controls; then the MSP sees every client's currency and the overdue work.
+// the register and accept it, answer a questionnaire item so the gap becomes a risk (without
+// a page load), see what is missing before finalizing and follow its link to the item, finalize
+// with the practice's sign-off, download the report, see the plan and the inherited controls;
+// then the MSP sees every client's currency and the overdue work.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BASE, launch, watchedPage, assertNoProblems, forgive, shot, assertAccessible, signIn } from "./helpers.js";
@@ -64,25 +65,44 @@ test("a security officer works the risk analysis and the MSP sees where every cl
     await shot(page, "23-risk-register");
     await assertAccessible(page, "risk register");
 
-    // This year's assessment: a gap becomes a task without leaving the page (htmx).
+    // This year's analysis: a gap becomes a risk without leaving the page (htmx).
     await nav(page, "Risk assessment");
     await page.getByRole("link", { name: /Continue the \d{4} assessment/ }).click();
     await page.getByRole("heading", { name: "Progress" }).waitFor();
     const item = page.locator("#item-164-308-a-6-ii");
     await item.getByLabel("Status").selectOption("not_implemented");
-    await item.getByLabel("A task to the plan").check();
-    await item.getByLabel("Owner or assignee").fill("Olivia Officer");
+    await item.getByLabel("A risk to the register").check();
+    await item.getByLabel("Risk: likelihood").selectOption("2");
+    await item.getByLabel("Risk: impact").selectOption("2");
     const before = page.url();
     await item.getByRole("button", { name: "Save answer" }).click();
-    await page.locator("#item-164-308-a-6-ii").getByText("task \"Implement 164.308(a)(6)(ii)").waitFor();
+    await page.locator("#item-164-308-a-6-ii").getByText("risk added to the register").waitFor();
     assert.equal(page.url(), before, "answered in place");
     await shot(page, "24-questionnaire");
     await assertAccessible(page, "questionnaire");
 
-    // Every item has an answer (copied from last year, then reviewed): finalize. The
-    // assessment becomes a locked snapshot with its hash; the forms are gone.
+    // Finalizing first says what is missing, each with a link that lands on the item.
+    await page.getByRole("link", { name: "Review what is missing and finalize" }).click();
+    await page.getByRole("heading", { name: /Still missing/ }).waitFor();
+    assert.equal(await page.getByRole("button", { name: /^Finalize/ }).count(), 0, "no finalize while anything is missing");
+    await shot(page, "24b-finalize-missing");
+    await assertAccessible(page, "finalize with gaps");
+    const gap = page.getByRole("listitem").filter({ hasText: "164.308(a)(5)(ii)(A)" });
+    await gap.getByRole("link", { name: "Answer the item" }).click();
+    const reminders = page.locator("#item-164-308-a-5-ii-A");
+    await reminders.waitFor();
+    assert.ok(page.url().endsWith("#item-164-308-a-5-ii-A"), page.url());
+    await reminders.getByLabel("Status").selectOption("implemented");
+    await reminders.getByLabel(/How it is implemented/).fill("Monthly security reminders resumed in June, sent by the officer");
+    await reminders.getByRole("button", { name: "Save answer" }).click();
+    await reminders.getByText("Saved.").waitFor();
+
+    // Nothing missing: the practice's officer finalizes, signing off in the same step. The
+    // analysis becomes a locked snapshot with its hash; the forms are gone.
+    await page.getByRole("link", { name: "Review what is missing and finalize" }).click();
+    await page.getByRole("heading", { name: "Nothing is missing" }).waitFor();
     page.once("dialog", (d) => d.accept());
-    await page.getByRole("button", { name: "Finalize assessment" }).click();
+    await page.getByRole("button", { name: "Finalize the risk analysis (and sign off as client administrator)" }).click();
     await page.getByRole("status").filter({ hasText: "it is now a locked snapshot" }).waitFor();
     await page.getByText("(verified)").waitFor();
     assert.equal(await page.getByRole("button", { name: "Save answer" }).count(), 0, "read-only once final");
@@ -99,7 +119,7 @@ test("a security officer works the risk analysis and the MSP sees where every cl
 
     // The plan shows the task and residual risk over time.
     await nav(page, "Risk plan");
-    await page.getByRole("cell", { name: /Implement 164.308\(a\)\(6\)\(ii\)/ }).waitFor();
+    await page.getByRole("cell", { name: /Reduce risk/ }).first().waitFor();
     await page.getByRole("img", { name: /Total current risk score/ }).waitFor();
     await shot(page, "26-plan");
     await assertAccessible(page, "plan");

@@ -93,7 +93,7 @@ test("a new user walks the product and is logged off when idle", async () => {
     // The gap view of a client, with the MSP's baseline.
     await page.goto(`${BASE}/orgs/lakeside-family-medicine/gap`);
     await page.getByRole("heading", { level: 1, name: "Gap view" }).waitFor();
-    await page.getByText("as set by Harborview Managed IT").waitFor();
+    await page.getByText("uses Harborview Managed IT's baseline").waitFor();
     assert.ok(await page.getByText("Related baseline practice in place").count() > 0, "the demo baseline practices related items");
     await shot(page, "17-gap-view");
     await assertAccessible(page, "gap view");

@@ -2,13 +2,84 @@
 //! risk analysis (164.308(a)(1)(ii)(A)) shows that every category of threat was examined for
 //! every system holding ePHI, even where no risk was recorded.
 
+use std::collections::HashMap;
+
+use safeharbor_catalog::threats::ThreatLibrary;
 use safeharbor_domain::ids::AssetId;
 use safeharbor_domain::risk::{THREAT_CATEGORIES, ThreatConsideration};
 
 use crate::App;
-use crate::authz::{self, Caller, Need};
+use crate::authz::{self, Caller, Need, TenantScope};
 use crate::error::{Error, Result};
 use crate::orgs::refuse_if_archived;
+
+/// Threat key (the library's and the organization's own) to its NIST SP 800-30 category.
+pub(crate) async fn category_map(
+    app: &App,
+    scope: &TenantScope,
+) -> Result<HashMap<String, String>> {
+    let mut m: HashMap<String, String> = ThreatLibrary::shipped()
+        .threats
+        .iter()
+        .map(|t| (t.id.clone(), t.category.clone()))
+        .collect();
+    for t in app.store.list_custom_threats(scope).await? {
+        m.insert(t.key, t.category);
+    }
+    Ok(m)
+}
+
+/// One threat category for one asset: the risks assessed in it, or why it is not relevant.
+#[derive(Debug, Clone)]
+pub struct CategoryStatus {
+    /// The category key.
+    pub category: &'static str,
+    /// Its label.
+    pub label: &'static str,
+    /// Risks on the asset in this category (threat names).
+    pub risks: Vec<String>,
+    /// The recorded consideration, if any.
+    pub consideration: Option<ThreatConsideration>,
+}
+
+impl CategoryStatus {
+    /// Whether the category is examined for the asset.
+    pub fn examined(&self) -> bool {
+        !self.risks.is_empty() || self.consideration.is_some()
+    }
+}
+
+/// Every threat category for one asset, with what examines it.
+pub async fn for_asset(
+    app: &App,
+    caller: &Caller,
+    slug: &str,
+    asset: AssetId,
+) -> Result<Vec<CategoryStatus>> {
+    let scope = authz::scope(app, caller, slug, Need::Read).await?;
+    let category_of = category_map(app, &scope).await?;
+    let risks = app.store.all_risks(&scope).await?;
+    let considered = app.store.threat_considerations(&scope).await?;
+    Ok(THREAT_CATEGORIES
+        .iter()
+        .map(|(category, label)| CategoryStatus {
+            category,
+            label,
+            risks: risks
+                .iter()
+                .filter(|r| r.fields.asset_id == Some(asset))
+                .filter(|r| {
+                    category_of.get(&r.fields.threat_key).map(String::as_str) == Some(*category)
+                })
+                .map(|r| r.fields.threat_name.clone())
+                .collect(),
+            consideration: considered
+                .iter()
+                .find(|c| c.asset_id == asset && c.category == *category)
+                .cloned(),
+        })
+        .collect())
+}
 
 /// The organization's considerations, per asset.
 pub async fn list(app: &App, caller: &Caller, slug: &str) -> Result<Vec<ThreatConsideration>> {

@@ -6,9 +6,6 @@
 //! official (164.308(a)(2)), never by the MSP that prepared it. The MSP's preparer is named
 //! apart. The sign-off carries a digest of what was signed, so any later change voids it.
 
-use std::collections::HashMap;
-
-use safeharbor_catalog::threats::ThreatLibrary;
 use safeharbor_domain::ids::AssessmentId;
 use safeharbor_domain::org::OrgKind;
 use safeharbor_domain::risk::{AssessmentStatus, BLOCK_MAX, LINE_MAX, NoEphiStatement, SignOff};
@@ -125,19 +122,6 @@ pub(super) fn sign_capacity(
         .then(|| "security official".into())
 }
 
-/// Threat key (library and the organization's own) to category.
-async fn categories(app: &App, scope: &TenantScope) -> Result<HashMap<String, String>> {
-    let mut m: HashMap<String, String> = ThreatLibrary::shipped()
-        .threats
-        .iter()
-        .map(|t| (t.id.clone(), t.category.clone()))
-        .collect();
-    for t in app.store.list_custom_threats(scope).await? {
-        m.insert(t.key, t.category);
-    }
-    Ok(m)
-}
-
 /// Evaluates a live document for the caller.
 pub(super) async fn evaluate(
     app: &App,
@@ -145,7 +129,7 @@ pub(super) async fn evaluate(
     scope: &TenantScope,
     doc: &SraDocument,
 ) -> Result<FinalizeReadiness> {
-    let category_of = categories(app, scope).await?;
+    let category_of = crate::considerations::category_map(app, scope).await?;
     let acceptance_max = doc
         .profile
         .risk_acceptance_max

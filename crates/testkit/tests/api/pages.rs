@@ -75,6 +75,7 @@ fn fill(app: &TestApp, path: &str, slug: &str, loc: &str, mem: &str) -> String {
         .replace("{*path}", "app.css")
         .replace("{key}", "hipaa-security")
         .replace("{ref}", "164.308(a)(1)(ii)(A)")
+        .replace("{category}", "environmental")
 }
 
 #[tokio::test]

@@ -21,6 +21,7 @@ pub mod risk;
 pub mod routes;
 pub mod session;
 pub mod sra;
+pub mod sra_finalize;
 
 pub use chrome::{Chrome, Flash};
 pub use forms::FormErrors;

@@ -116,16 +116,77 @@ struct SettingsPage {
     errors: FormErrors,
     can_admin: bool,
     can_archive: bool,
+    profile: ProfileForm,
+    profile_errors: FormErrors,
+    default_acceptance: u8,
+}
+
+/// The HIPAA profile form: officials and the risk acceptance threshold.
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct ProfileForm {
+    #[serde(default)]
+    security_official: String,
+    #[serde(default)]
+    security_official_email: String,
+    #[serde(default)]
+    privacy_official: String,
+    #[serde(default)]
+    privacy_official_email: String,
+    #[serde(default)]
+    risk_acceptance_max: String,
+}
+
+impl ProfileForm {
+    fn of(p: &safeharbor_domain::org::OrgProfile) -> Self {
+        let part = |o: Option<&safeharbor_domain::org::Official>| {
+            o.map_or((String::new(), String::new()), |o| {
+                (o.name.clone(), o.email.clone().unwrap_or_default())
+            })
+        };
+        let (security_official, security_official_email) = part(p.security_official.as_ref());
+        let (privacy_official, privacy_official_email) = part(p.privacy_official.as_ref());
+        Self {
+            security_official,
+            security_official_email,
+            privacy_official,
+            privacy_official_email,
+            risk_acceptance_max: p
+                .risk_acceptance_max
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+struct PageState {
+    errors: FormErrors,
+    profile: ProfileForm,
+    profile_errors: FormErrors,
+}
+
+async fn profile_state(s: &AppState, ui: &UiSession, slug: &str) -> UiResult<ProfileForm> {
+    Ok(ProfileForm::of(
+        &safeharbor_core::profile::get(&s.app, &ui.caller, slug).await?,
+    ))
 }
 
 fn settings_page(
+    s: &AppState,
     ui: &UiSession,
     org: Organization,
     role: Role,
-    errors: FormErrors,
+    state: PageState,
     form: Option<&SettingsForm>,
 ) -> SettingsPage {
+    let PageState {
+        errors,
+        profile,
+        profile_errors,
+    } = state;
     SettingsPage {
+        profile,
+        profile_errors,
+        default_acceptance: s.app.settings().risk_thresholds.low_max,
         chrome: Chrome::new(ui, Section::Settings, Some(&org)),
         name: form.map_or_else(|| org.name.clone(), |f| f.name.clone()),
         hipaa_role: form.map_or_else(
@@ -148,7 +209,67 @@ pub async fn settings(
 ) -> UiResult<Response> {
     let org = orgs::get(&s.app, &ui.caller, &slug).await?;
     let role = orgs::my_role(&s.app, &ui.caller, &slug).await?;
-    ui.page(&settings_page(&ui, org, role, FormErrors::none(), None))
+    let state = PageState {
+        errors: FormErrors::none(),
+        profile: profile_state(&s, &ui, &slug).await?,
+        profile_errors: FormErrors::none(),
+    };
+    ui.page(&settings_page(&s, &ui, org, role, state, None))
+}
+
+/// `POST /orgs/{slug}/profile`: the organization's officials and risk acceptance threshold.
+pub async fn save_profile(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    CsrfForm(ui, f): CsrfForm<ProfileForm>,
+) -> UiResult<Response> {
+    let acceptance = match f.risk_acceptance_max.trim() {
+        "" => Ok(None),
+        t => t.parse::<i64>().map(Some).map_err(|_| {
+            safeharbor_core::Error::invalid(
+                "risk_acceptance_max",
+                "must be a risk score from 1 to 25 (likelihood times impact)",
+            )
+        }),
+    };
+    let result = match acceptance {
+        Ok(risk_acceptance_max) => safeharbor_core::profile::update(
+            &s.app,
+            &ui.caller,
+            &slug,
+            &safeharbor_core::profile::ProfileInput {
+                security_official: f.security_official.clone(),
+                security_official_email: f.security_official_email.clone(),
+                privacy_official: f.privacy_official.clone(),
+                privacy_official_email: f.privacy_official_email.clone(),
+                risk_acceptance_max,
+            },
+        )
+        .await
+        .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(redirect_with(
+            &format!("/orgs/{slug}/settings#profile-title"),
+            "ok",
+            "HIPAA profile saved.",
+        )),
+        Err(e) => {
+            let state = PageState {
+                errors: FormErrors::none(),
+                profile_errors: FormErrors::from_error(e)?,
+                profile: f,
+            };
+            let org = orgs::get(&s.app, &ui.caller, &slug).await?;
+            let role = orgs::my_role(&s.app, &ui.caller, &slug).await?;
+            Ok((
+                StatusCode::BAD_REQUEST,
+                ui.page(&settings_page(&s, &ui, org, role, state, None))?,
+            )
+                .into_response())
+        }
+    }
 }
 
 /// The settings form.
@@ -190,12 +311,16 @@ pub async fn save_settings(
             "Settings saved.",
         )),
         Err(e) => {
-            let errors = FormErrors::from_error(e)?;
+            let state = PageState {
+                errors: FormErrors::from_error(e)?,
+                profile: profile_state(&s, &ui, &slug).await?,
+                profile_errors: FormErrors::none(),
+            };
             let org = orgs::get(&s.app, &ui.caller, &slug).await?;
             let role = orgs::my_role(&s.app, &ui.caller, &slug).await?;
             Ok((
                 StatusCode::BAD_REQUEST,
-                ui.page(&settings_page(&ui, org, role, errors, Some(&f)))?,
+                ui.page(&settings_page(&s, &ui, org, role, state, Some(&f)))?,
             )
                 .into_response())
         }

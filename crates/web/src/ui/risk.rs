@@ -312,6 +312,7 @@ struct AssetPage {
     suggestions: Vec<Suggestion>,
     risks: Vec<Risk>,
     thresholds: RiskThresholds,
+    categories: Vec<safeharbor_core::considerations::CategoryStatus>,
 }
 
 async fn asset_page(
@@ -348,6 +349,8 @@ async fn asset_page(
         form_action: format!("/orgs/{slug}/assets/{id}"),
         choices: asset_choices(s, ui, slug).await?,
         suggestions: risks::suggestions(&s.app, &ui.caller, slug, id).await?,
+        categories: safeharbor_core::considerations::for_asset(&s.app, &ui.caller, slug, id)
+            .await?,
         asset,
         errors,
         risks,
@@ -1299,6 +1302,48 @@ pub async fn risk_plan(
             let risk = risks::get(&s.app, &ui.caller, &slug, rid).await?;
             let form = RiskForm::of(&risk);
             let p = risk_page(&s, &ui, &slug, Some(risk), form, errors, form_in, None).await?;
+            Ok((StatusCode::BAD_REQUEST, ui.page(&p)?).into_response())
+        }
+    }
+}
+
+/// The consideration form: why a threat category is not relevant to an asset.
+#[derive(Debug, Deserialize, Default)]
+pub struct ConsiderForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    withdraw: String,
+}
+
+/// `POST /orgs/{slug}/assets/{id}/threat-categories/{category}`: records (or withdraws) that a
+/// threat category was considered for the asset and is not relevant.
+pub async fn asset_consider(
+    State(s): State<AppState>,
+    Path((slug, id, category)): Path<(String, String, String)>,
+    CsrfForm(ui, f): CsrfForm<ConsiderForm>,
+) -> UiResult<Response> {
+    let aid = AssetId::parse(&id).map_err(not_found)?;
+    let result = if f.withdraw.is_empty() {
+        safeharbor_core::considerations::record(
+            &s.app, &ui.caller, &slug, aid, &category, &f.reason,
+        )
+        .await
+        .map(|_| "Recorded as considered and not relevant.")
+    } else {
+        safeharbor_core::considerations::withdraw(&s.app, &ui.caller, &slug, aid, &category)
+            .await
+            .map(|()| "Withdrawn: assess this category for the asset.")
+    };
+    match result {
+        Ok(msg) => Ok(redirect_with(
+            &format!("/orgs/{slug}/assets/{id}#threat-categories"),
+            "ok",
+            msg,
+        )),
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            let p = asset_page(&s, &ui, &slug, &id, None, errors).await?;
             Ok((StatusCode::BAD_REQUEST, ui.page(&p)?).into_response())
         }
     }

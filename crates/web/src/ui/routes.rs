@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 
 use super::{
     account, assets, audit, auth, catalog, evidence, evidence_import, gap, home, locations,
-    members, org, plan, risk, sra,
+    members, org, plan, risk, sra, sra_finalize,
 };
 use crate::AppState;
 
@@ -108,6 +108,7 @@ pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
     .get("/orgs/{slug}", org::overview)
     .get("/orgs/{slug}/settings", org::settings)
     .post("/orgs/{slug}/settings", org::save_settings)
+    .post("/orgs/{slug}/profile", org::save_profile)
     .post("/orgs/{slug}/archive", org::archive)
     .post("/orgs/{slug}/restore", org::restore)
     .get("/orgs/{slug}/locations", locations::list)
@@ -132,6 +133,10 @@ pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
     .post("/orgs/{slug}/assets/import", risk::import)
     .get("/orgs/{slug}/assets/{id}", risk::asset_show)
     .post("/orgs/{slug}/assets/{id}", risk::asset_update)
+    .post(
+        "/orgs/{slug}/assets/{id}/threat-categories/{category}",
+        risk::asset_consider,
+    )
     .post("/orgs/{slug}/assets/{id}/archive", risk::asset_archive)
     .post("/orgs/{slug}/assets/{id}/restore", risk::asset_restore)
     .get("/orgs/{slug}/threats", risk::threats_list)
@@ -147,7 +152,15 @@ pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
     .post("/orgs/{slug}/sra", sra::start)
     .get("/orgs/{slug}/sra/{id}", sra::assessment)
     .post("/orgs/{slug}/sra/{id}/items/{ref}", sra::answer)
-    .post("/orgs/{slug}/sra/{id}/finalize", sra::finalize)
+    .get("/orgs/{slug}/sra/{id}/finalize", sra_finalize::show)
+    .post("/orgs/{slug}/sra/{id}/finalize", sra_finalize::finalize)
+    .post("/orgs/{slug}/sra/{id}/details", sra_finalize::details)
+    .post("/orgs/{slug}/sra/{id}/no-ephi", sra_finalize::no_ephi)
+    .post(
+        "/orgs/{slug}/sra/{id}/no-ephi/confirm",
+        sra_finalize::confirm_no_ephi,
+    )
+    .post("/orgs/{slug}/sra/{id}/sign-off", sra_finalize::sign_off)
     .get("/orgs/{slug}/sra/{id}/report", sra::report_html)
     .get("/orgs/{slug}/sra/{id}/report.pdf", sra::report_pdf)
     .get("/orgs/{slug}/sra/{id}/report.csv", sra::report_csv)

@@ -17,7 +17,6 @@ use safeharbor_domain::risk::{
 };
 use serde::Deserialize;
 
-use super::auth::NoFields;
 use super::chrome::{Chrome, Section};
 use super::forms::FormErrors;
 use super::session::{CsrfForm, UiResult, UiSession, is_htmx, redirect_with};
@@ -470,41 +469,6 @@ pub async fn answer(
     let rendered = b.render().map_err(safeharbor_core::Error::internal)?;
     // htmx swaps 2xx answers only; a refused answer comes back as 200 with its errors shown.
     Ok(Html(rendered).into_response())
-}
-
-/// `POST /orgs/{slug}/sra/{id}/finalize`.
-pub async fn finalize(
-    State(s): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
-    CsrfForm(ui, NoFields {}): CsrfForm<NoFields>,
-) -> UiResult<Response> {
-    let aid = AssessmentId::parse(&id).map_err(not_found)?;
-    match sra::finalize(&s.app, &ui.caller, &slug, aid).await {
-        Ok(a) => Ok(redirect_with(
-            &format!("/orgs/{slug}/sra/{id}"),
-            "ok",
-            &format!(
-                "Risk assessment {} finalized: it is now a locked snapshot.",
-                a.period
-            ),
-        )),
-        Err(e) => {
-            let errors = FormErrors::from_error(e)?;
-            let p = assessment_page(
-                &s,
-                &ui,
-                &slug,
-                &id,
-                &ItemsQuery {
-                    family: String::new(),
-                    show: "open".into(),
-                },
-                errors,
-            )
-            .await?;
-            Ok((StatusCode::BAD_REQUEST, ui.page(&p)?).into_response())
-        }
-    }
 }
 
 /// `GET /orgs/{slug}/sra/{id}/report.pdf`.
