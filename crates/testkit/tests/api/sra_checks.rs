@@ -58,8 +58,10 @@ fn message_of(r: &Reply, field: &str) -> String {
         .unwrap()
         .iter()
         .find(|d| d["field"] == field)
-        .map(|d| d["message"].as_str().unwrap().to_owned())
-        .unwrap_or_else(|| panic!("no detail for {field}: {}", r.text))
+        .map_or_else(
+            || panic!("no detail for {field}: {}", r.text),
+            |d| d["message"].as_str().unwrap().to_owned(),
+        )
 }
 
 #[tokio::test]
@@ -279,7 +281,7 @@ async fn every_ephi_system_is_examined_against_every_threat_category() {
     let laptop = r.json["id"].as_str().unwrap().to_owned();
     let r = finalize(&app, "alpha_admin").await;
     let field = format!("asset:{laptop}");
-    assert_eq!(missing(&r), [field.clone()]);
+    assert_eq!(missing(&r), std::slice::from_ref(&field));
     let msg = message_of(&r, &field);
     for c in ["adversarial", "accidental", "structural", "environmental"] {
         assert!(msg.contains(c), "{msg}");

@@ -72,7 +72,7 @@ pub async fn view(
     let can_write_provider = match &report.inherited_from {
         Some(p) => orgs::my_role(&s.app, &ui.caller, p.slug.as_str())
             .await
-            .is_ok_and(|r| r.can_write()),
+            .is_ok_and(safeharbor_domain::user::Role::can_write),
         None => false,
     };
     let p = GapPage {
