@@ -9,6 +9,12 @@ use crate::config::{LogFormat, Overrides, SecureCookies};
 
 /// Safeharbor: HIPAA compliance for managed service providers and their client practices.
 ///
+/// Every setting can also be given in the TOML file (`--config`, or safeharbor.toml in the
+/// data directory) and in the environment as `SAFEHARBOR_<SETTING>` (e.g.
+/// `SAFEHARBOR_SESSION_IDLE_MINUTES`; the log filter is `SAFEHARBOR_LOG`); secrets also as
+/// `SAFEHARBOR_<SETTING>_FILE` naming a file that holds them. Flags win over the environment,
+/// the environment over the file, the file over the defaults.
+///
 /// Exit codes: 0 ok, 1 failure, 2 usage (a wrong command line or a value that breaks a rule).
 #[derive(Debug, Parser)]
 #[command(name = "safeharbor", version, propagate_version = true)]
@@ -23,36 +29,37 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// Data directory (SQLite database, configuration file).
-    #[arg(long, global = true, env = "SAFEHARBOR_DATA_DIR", value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Database URL: `sqlite://FILE` or `postgres://USER@HOST/DB` (default: SQLite in the
     /// data directory). `SAFEHARBOR_DATABASE_URL_FILE` may name a file holding it instead.
-    #[arg(
-        long,
-        global = true,
-        env = "SAFEHARBOR_DATABASE_URL",
-        value_name = "URL",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
     /// Configuration file (TOML; default: safeharbor.toml in the data directory, if present).
-    #[arg(long, global = true, env = "SAFEHARBOR_CONFIG", value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Log format.
-    #[arg(long, global = true, env = "SAFEHARBOR_LOG_FORMAT", value_enum)]
+    #[arg(long, global = true, value_enum)]
     pub log_format: Option<LogFormat>,
     /// Log filter, e.g. `info` or `warn,safeharbor_web=debug`.
-    #[arg(long, global = true, env = "SAFEHARBOR_LOG", value_name = "FILTER")]
+    #[arg(long, global = true, value_name = "FILTER")]
     pub log_level: Option<String>,
     /// Where the 5x5 risk matrix changes level: the highest low, medium and high scores,
     /// e.g. `4,9,15` (the default).
-    #[arg(
-        long,
-        global = true,
-        env = "SAFEHARBOR_RISK_THRESHOLDS",
-        value_name = "L,M,H"
-    )]
+    #[arg(long, global = true, value_name = "L,M,H")]
     pub risk_thresholds: Option<String>,
+    /// Months a finalized risk analysis stays current (a Safeharbor default of 12, not a term
+    /// of the rule).
+    #[arg(long, global = true, value_name = "N")]
+    pub sra_valid_months: Option<u32>,
+    /// Hours without a successful backup before a backup import reports it (a Safeharbor
+    /// default of 48, not a term of the rule).
+    #[arg(long, global = true, value_name = "N")]
+    pub backup_max_age_hours: Option<u32>,
+    /// Months without a restore test before a backup import reports it (a Safeharbor default
+    /// of 12, not a term of the rule).
+    #[arg(long, global = true, value_name = "N")]
+    pub restore_test_max_age_months: Option<u32>,
     #[command(flatten)]
     pub mail: MailArgs,
     /// Test only: a file holding a number of seconds to add to the real clock, read on every
@@ -65,46 +72,26 @@ pub struct Global {
 #[derive(Debug, Args, Clone, Default)]
 pub struct MailArgs {
     /// SMTP server for reminder e-mail (none: reminders only make tasks).
-    #[arg(long, global = true, env = "SAFEHARBOR_SMTP_HOST", value_name = "HOST")]
+    #[arg(long, global = true, value_name = "HOST")]
     pub smtp_host: Option<String>,
     /// SMTP port (default 587 for starttls, 465 for tls, 25 for none).
-    #[arg(long, global = true, env = "SAFEHARBOR_SMTP_PORT", value_name = "PORT")]
+    #[arg(long, global = true, value_name = "PORT")]
     pub smtp_port: Option<u16>,
     /// `starttls` (default), `tls`, or `none` (only to a relay on this machine).
-    #[arg(
-        long,
-        global = true,
-        env = "SAFEHARBOR_SMTP_SECURITY",
-        value_name = "MODE"
-    )]
+    #[arg(long, global = true, value_name = "MODE")]
     pub smtp_security: Option<String>,
     /// SMTP user name (the password comes from `SAFEHARBOR_SMTP_PASSWORD` or
     /// `SAFEHARBOR_SMTP_PASSWORD_FILE`, or `smtp_password` in the file).
-    #[arg(
-        long,
-        global = true,
-        env = "SAFEHARBOR_SMTP_USERNAME",
-        value_name = "USER"
-    )]
+    #[arg(long, global = true, value_name = "USER")]
     pub smtp_username: Option<String>,
     /// The sender address of reminder e-mail.
-    #[arg(
-        long,
-        global = true,
-        env = "SAFEHARBOR_SMTP_FROM",
-        value_name = "ADDRESS"
-    )]
+    #[arg(long, global = true, value_name = "ADDRESS")]
     pub smtp_from: Option<String>,
     /// The address people reach Safeharbor at, for links in e-mail (e.g. `https://compliance.example.com`).
-    #[arg(long, global = true, env = "SAFEHARBOR_PUBLIC_URL", value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     pub public_url: Option<String>,
     /// Minutes between reminder runs in `serve` (0 turns them off; default 60).
-    #[arg(
-        long,
-        global = true,
-        env = "SAFEHARBOR_REMINDERS_EVERY_MINUTES",
-        value_name = "N"
-    )]
+    #[arg(long, global = true, value_name = "N")]
     pub reminders_every_minutes: Option<u64>,
 }
 
@@ -112,41 +99,48 @@ pub struct MailArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "SAFEHARBOR_ADDR", value_name = "IP:PORT")]
+    #[arg(long, value_name = "IP:PORT")]
     pub addr: Option<SocketAddr>,
     /// Automatic logoff after this many minutes without activity (164.312(a)(2)(iii)); default 15.
-    #[arg(long, env = "SAFEHARBOR_SESSION_IDLE_MINUTES", value_name = "N")]
+    #[arg(long, value_name = "N")]
     pub session_idle_minutes: Option<i64>,
     /// Automatic logoff after this many seconds instead (10-86400; for short demos and tests).
-    #[arg(
-        long,
-        env = "SAFEHARBOR_SESSION_IDLE_SECONDS",
-        value_name = "N",
-        conflicts_with = "session_idle_minutes"
-    )]
+    #[arg(long, value_name = "N", conflicts_with = "session_idle_minutes")]
     pub session_idle_seconds: Option<i64>,
     /// Sessions end this many hours after sign-in; default 12.
-    #[arg(long, env = "SAFEHARBOR_SESSION_ABSOLUTE_HOURS", value_name = "N")]
+    #[arg(long, value_name = "N")]
     pub session_absolute_hours: Option<i64>,
     /// Largest request body in bytes; default 1048576.
-    #[arg(long, env = "SAFEHARBOR_MAX_BODY_BYTES", value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
     /// Largest evidence file accepted, in bytes; default 100000000 (100 MB). Uploads stream,
     /// so this bounds disk use, not memory.
-    #[arg(long, env = "SAFEHARBOR_UPLOAD_LIMIT", value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES")]
     pub upload_limit: Option<u64>,
     /// Mark cookies Secure: auto (unless plain HTTP on loopback), always, never.
-    #[arg(long, env = "SAFEHARBOR_SECURE_COOKIES", value_enum)]
+    #[arg(long, value_enum)]
     pub secure_cookies: Option<SecureCookies>,
     /// Take client addresses from X-Forwarded-For (only behind your own reverse proxy).
-    #[arg(long, env = "SAFEHARBOR_TRUST_PROXY", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub trust_proxy: Option<bool>,
     /// Failed sign-ins to one account within 15 minutes before it is locked; default 5.
-    #[arg(long, env = "SAFEHARBOR_ACCOUNT_LOCK_THRESHOLD", value_name = "N")]
+    #[arg(long, value_name = "N")]
     pub account_lock_threshold: Option<i64>,
     /// Failed sign-ins from one address within 15 minutes before it is refused; default 30.
-    #[arg(long, env = "SAFEHARBOR_ADDRESS_LOCK_THRESHOLD", value_name = "N")]
+    #[arg(long, value_name = "N")]
     pub address_lock_threshold: Option<i64>,
+    /// Seconds a client may take to send a request's headers; default 10.
+    #[arg(long, value_name = "SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a request body may stall between two reads; default 30.
+    #[arg(long, value_name = "SECS")]
+    pub body_idle_timeout_secs: Option<u64>,
+    /// Connections served at once (more wait to be accepted); default 1024.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Seconds requests in flight get to finish after SIGTERM before they are cut; default 20.
+    #[arg(long, value_name = "SECS")]
+    pub shutdown_grace_secs: Option<u64>,
 }
 
 /// What to do.
@@ -441,12 +435,13 @@ pub enum AuditCommand {
 }
 
 impl Cli {
-    /// The configuration overrides given by flags and environment.
+    /// The configuration overrides given on the command line.
     pub fn overrides(&self) -> Overrides {
         let serve = match &self.command {
             Command::Serve(s) | Command::Demo { serve: s, .. } => s.clone(),
             _ => ServeArgs::default(),
         };
+        let mail = self.global.mail.clone();
         Overrides {
             config_file: self.global.config.clone(),
             data_dir: self.global.data_dir.clone(),
@@ -464,7 +459,20 @@ impl Cli {
             account_lock_threshold: serve.account_lock_threshold,
             address_lock_threshold: serve.address_lock_threshold,
             risk_thresholds: self.global.risk_thresholds.clone(),
-            mail: self.global.mail.clone(),
+            sra_valid_months: self.global.sra_valid_months,
+            backup_max_age_hours: self.global.backup_max_age_hours,
+            restore_test_max_age_months: self.global.restore_test_max_age_months,
+            smtp_host: mail.smtp_host,
+            smtp_port: mail.smtp_port,
+            smtp_security: mail.smtp_security,
+            smtp_username: mail.smtp_username,
+            smtp_from: mail.smtp_from,
+            public_url: mail.public_url,
+            reminders_every_minutes: mail.reminders_every_minutes,
+            header_timeout_secs: serve.header_timeout_secs,
+            body_idle_timeout_secs: serve.body_idle_timeout_secs,
+            max_connections: serve.max_connections,
+            shutdown_grace_secs: serve.shutdown_grace_secs,
         }
     }
 }

@@ -58,7 +58,7 @@ fn describe(e: &anyhow::Error) -> String {
 }
 
 async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
-    let cfg = Config::load(cli.overrides())?;
+    let cfg = Config::load(&cli.overrides())?;
     telemetry::init(cfg.log_format, &cfg.log_level);
     if let Command::Openapi = cli.command {
         println!("{}", safeharbor_web::api::openapi_pretty());
@@ -381,8 +381,7 @@ async fn verify(app: &App) -> anyhow::Result<ExitCode> {
 
 /// The configured mailer, if any.
 fn mailer(cfg: &Config) -> anyhow::Result<Option<crate::mail::SmtpMailer>> {
-    cfg.smtp
-        .clone()
+    cfg.smtp()?
         .map(crate::mail::SmtpMailer::new)
         .transpose()
         .context("setting up SMTP")

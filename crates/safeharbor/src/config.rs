@@ -1,16 +1,19 @@
-//! Configuration: defaults, then a TOML file, then `SAFEHARBOR_*` environment variables (with
-//! `_FILE` variants for secrets), then command-line flags. One typed struct, validated once,
-//! passed explicitly.
+//! Configuration, layered with `figment` into one typed struct: its defaults, then the TOML
+//! file, then `SAFEHARBOR_*` environment variables (with a `_FILE` variant for every secret,
+//! naming a file that holds it), then command-line flags. Validated once, passed explicitly.
+//! Secrets are `secrecy` types: they never print in `Debug` output or logs.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Serialized};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -20,7 +23,7 @@ pub enum LogFormat {
 }
 
 /// Whether session cookies carry `Secure`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum SecureCookies {
     /// Secure unless serving plain HTTP on a loopback address.
@@ -31,207 +34,350 @@ pub enum SecureCookies {
     Never,
 }
 
-/// Values from the TOML file; every key optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub data_dir: Option<PathBuf>,
-    pub database_url: Option<String>,
-    pub addr: Option<SocketAddr>,
-    pub log_format: Option<LogFormat>,
-    pub log_level: Option<String>,
-    pub session_idle_minutes: Option<i64>,
-    pub session_idle_seconds: Option<i64>,
-    pub session_absolute_hours: Option<i64>,
-    pub max_body_bytes: Option<usize>,
-    pub upload_limit: Option<u64>,
-    pub secure_cookies: Option<SecureCookies>,
-    pub trust_proxy: Option<bool>,
-    pub account_lock_threshold: Option<i64>,
-    pub address_lock_threshold: Option<i64>,
-    pub risk_thresholds: Option<String>,
-    pub smtp_host: Option<String>,
-    pub smtp_port: Option<u16>,
-    pub smtp_security: Option<String>,
-    pub smtp_username: Option<String>,
-    pub smtp_password: Option<String>,
-    pub smtp_from: Option<String>,
-    pub public_url: Option<String>,
-    pub reminders_every_minutes: Option<u64>,
+/// The settings that hold secrets: each may also come from a file named by
+/// `SAFEHARBOR_<NAME>_FILE`.
+const SECRETS: [&str; 2] = ["database_url", "smtp_password"];
+
+mod defaults {
+    use std::net::SocketAddr;
+    use std::path::PathBuf;
+
+    pub fn data_dir() -> PathBuf {
+        PathBuf::from("./safeharbor-data")
+    }
+    pub fn addr() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8080))
+    }
+    pub fn log_format() -> super::LogFormat {
+        super::LogFormat::Text
+    }
+    pub fn log_level() -> String {
+        "info".into()
+    }
+    pub const fn session_idle_minutes() -> i64 {
+        15
+    }
+    pub const fn session_absolute_hours() -> i64 {
+        12
+    }
+    pub const fn max_body_bytes() -> usize {
+        1024 * 1024
+    }
+    pub fn upload_limit() -> u64 {
+        safeharbor_core::Settings::default().upload_limit
+    }
+    pub const fn secure_cookies() -> super::SecureCookies {
+        super::SecureCookies::Auto
+    }
+    pub const fn account_lock_threshold() -> i64 {
+        5
+    }
+    pub const fn address_lock_threshold() -> i64 {
+        30
+    }
+    pub const fn reminders_every_minutes() -> u64 {
+        60
+    }
+    pub fn sra_valid_months() -> u32 {
+        safeharbor_core::Settings::default().sra_valid_months
+    }
+    pub fn backup_max_age_hours() -> u32 {
+        safeharbor_core::Settings::default().backup_max_age_hours
+    }
+    pub fn restore_test_max_age_months() -> u32 {
+        safeharbor_core::Settings::default().restore_test_max_age_months
+    }
+    pub const fn header_timeout_secs() -> u64 {
+        10
+    }
+    pub const fn body_idle_timeout_secs() -> u64 {
+        30
+    }
+    pub const fn max_connections() -> usize {
+        1024
+    }
+    pub const fn shutdown_grace_secs() -> u64 {
+        20
+    }
 }
 
-/// The validated configuration.
-#[derive(Debug, Clone)]
+/// The configuration: every setting, its default, and where it may come from. The names of
+/// the fields are the TOML keys and, upper-cased after `SAFEHARBOR_`, the environment
+/// variables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Where the SQLite database (and later evidence files) live.
+    /// Where the SQLite database, the evidence files and the keys live.
+    #[serde(default = "defaults::data_dir")]
     pub data_dir: PathBuf,
-    /// `sqlite://...` or `postgres://...`; may hold a password, so it is secret.
-    pub database_url: SecretString,
+    /// `sqlite://...` or `postgres://...`; may hold a password, so it is secret. Default:
+    /// SQLite in the data directory (see [`Config::database_url`]).
+    #[serde(default)]
+    database_url: Option<SecretString>,
     /// Listening address.
+    #[serde(default = "defaults::addr")]
     pub addr: SocketAddr,
     /// Log line format.
+    #[serde(default = "defaults::log_format")]
     pub log_format: LogFormat,
     /// Log filter (`info`, `safeharbor=debug,info`...).
+    #[serde(default = "defaults::log_level")]
     pub log_level: String,
-    /// Automatic logoff after this many idle minutes.
+    /// Automatic logoff after this many idle minutes (164.312(a)(2)(iii)).
+    #[serde(default = "defaults::session_idle_minutes")]
     pub session_idle_minutes: i64,
     /// Overrides `session_idle_minutes` with a precise number of seconds (short demos, tests).
+    #[serde(default)]
     pub session_idle_seconds: Option<i64>,
     /// Sessions end this many hours after sign-in.
+    #[serde(default = "defaults::session_absolute_hours")]
     pub session_absolute_hours: i64,
     /// Largest request body.
+    #[serde(default = "defaults::max_body_bytes")]
     pub max_body_bytes: usize,
     /// Largest evidence file, in bytes.
+    #[serde(default = "defaults::upload_limit")]
     pub upload_limit: u64,
     /// Cookie `Secure` policy.
+    #[serde(default = "defaults::secure_cookies")]
     pub secure_cookies: SecureCookies,
     /// Trust `X-Forwarded-For`.
+    #[serde(default)]
     pub trust_proxy: bool,
     /// Failed sign-ins to one account within 15 minutes before it is locked.
+    #[serde(default = "defaults::account_lock_threshold")]
     pub account_lock_threshold: i64,
     /// Failed sign-ins from one address within 15 minutes before it is refused.
+    #[serde(default = "defaults::address_lock_threshold")]
     pub address_lock_threshold: i64,
-    /// Where the risk matrix changes level.
+    /// Where the risk matrix changes level: `L,M,H`.
+    #[serde(default, deserialize_with = "thresholds")]
     pub risk_thresholds: safeharbor_domain::risk::RiskThresholds,
-    /// Where reminder e-mail goes out (none: reminders only make tasks).
-    pub smtp: Option<crate::mail::SmtpConfig>,
+    /// Months a finalized risk analysis stays current (a Safeharbor default, not law).
+    #[serde(default = "defaults::sra_valid_months")]
+    pub sra_valid_months: u32,
+    /// Hours after which a backup import finds a stale backup (a Safeharbor default).
+    #[serde(default = "defaults::backup_max_age_hours")]
+    pub backup_max_age_hours: u32,
+    /// Months after which a backup import finds a missing restore test (a Safeharbor default).
+    #[serde(default = "defaults::restore_test_max_age_months")]
+    pub restore_test_max_age_months: u32,
+    /// SMTP server for reminder e-mail (none: reminders only make tasks).
+    #[serde(default)]
+    pub smtp_host: Option<String>,
+    /// SMTP port.
+    #[serde(default)]
+    pub smtp_port: Option<u16>,
+    /// `starttls`, `tls` or `none`.
+    #[serde(default)]
+    pub smtp_security: Option<String>,
+    /// SMTP account.
+    #[serde(default)]
+    pub smtp_username: Option<String>,
+    /// SMTP password (secret).
+    #[serde(default)]
+    pub smtp_password: Option<SecretString>,
+    /// Sender address of reminders.
+    #[serde(default)]
+    pub smtp_from: Option<String>,
     /// The address people reach Safeharbor at, for links in e-mail.
+    #[serde(default)]
     pub public_url: Option<String>,
     /// Minutes between reminder runs in `serve`; 0 turns them off.
+    #[serde(default = "defaults::reminders_every_minutes")]
     pub reminders_every_minutes: u64,
+    /// Seconds a client may take to send a request's headers.
+    #[serde(default = "defaults::header_timeout_secs")]
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may stall between two reads.
+    #[serde(default = "defaults::body_idle_timeout_secs")]
+    pub body_idle_timeout_secs: u64,
+    /// Open connections served at once; more wait to be accepted.
+    #[serde(default = "defaults::max_connections")]
+    pub max_connections: usize,
+    /// Seconds requests in flight get to finish after SIGTERM before they are cut.
+    #[serde(default = "defaults::shutdown_grace_secs")]
+    pub shutdown_grace_secs: u64,
 }
 
-/// Values given on the command line or in the environment (clap reads both; flags win).
-#[derive(Debug, Default, Clone)]
-pub struct Overrides {
-    pub config_file: Option<PathBuf>,
-    pub data_dir: Option<PathBuf>,
-    pub database_url: Option<String>,
-    pub addr: Option<SocketAddr>,
-    pub log_format: Option<LogFormat>,
-    pub log_level: Option<String>,
-    pub session_idle_minutes: Option<i64>,
-    pub session_idle_seconds: Option<i64>,
-    pub session_absolute_hours: Option<i64>,
-    pub max_body_bytes: Option<usize>,
-    pub upload_limit: Option<u64>,
-    pub secure_cookies: Option<SecureCookies>,
-    pub trust_proxy: Option<bool>,
-    pub account_lock_threshold: Option<i64>,
-    pub address_lock_threshold: Option<i64>,
-    pub risk_thresholds: Option<String>,
-    pub mail: crate::cli::MailArgs,
+fn thresholds<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<safeharbor_domain::risk::RiskThresholds, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_thresholds(&s).map_err(serde::de::Error::custom)
 }
 
 /// Parses `L,M,H` risk thresholds.
-fn parse_thresholds(s: &str) -> anyhow::Result<safeharbor_domain::risk::RiskThresholds> {
+fn parse_thresholds(s: &str) -> Result<safeharbor_domain::risk::RiskThresholds, String> {
+    let bad = || "risk_thresholds must be three whole numbers, e.g. 4,9,15".to_owned();
     let parts: Vec<u8> = s
         .split(',')
         .map(|p| p.trim().parse::<u8>())
         .collect::<Result<_, _>>()
-        .map_err(|_| anyhow::anyhow!("risk_thresholds must be three whole numbers, e.g. 4,9,15"))?;
+        .map_err(|_| bad())?;
     let [l, m, h] = parts[..] else {
-        bail!("risk_thresholds must be three whole numbers, e.g. 4,9,15");
+        return Err(bad());
     };
     safeharbor_domain::risk::RiskThresholds::new(l, m, h)
-        .map_err(|e| anyhow::anyhow!("{}", e.reason).context("risk_thresholds"))
+        .map_err(|e| format!("risk_thresholds: {}", e.reason))
+}
+
+/// Values given on the command line (only those given are set). Serialized into the last
+/// layer, so a flag wins over everything else.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    /// The configuration file (not a setting itself).
+    #[serde(skip)]
+    pub config_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_idle_minutes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_idle_seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_absolute_hours: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_body_bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload_limit: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secure_cookies: Option<SecureCookies>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_proxy: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_lock_threshold: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_lock_threshold: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_thresholds: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sra_valid_months: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_max_age_hours: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_test_max_age_months: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_security: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminders_every_minutes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_timeout_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_idle_timeout_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shutdown_grace_secs: Option<u64>,
+}
+
+/// The TOML file's keys, read with the workspace's `toml` crate and handed to figment as data.
+fn read_file(p: &Path) -> anyhow::Result<toml::Table> {
+    let text = std::fs::read_to_string(p)
+        .with_context(|| format!("reading the configuration file {}", p.display()))?;
+    toml::from_str(&text).with_context(|| format!("in the configuration file {}", p.display()))
+}
+
+/// `SAFEHARBOR_<SECRET>_FILE`: the secret read from the file it names, trimmed.
+fn secret_files() -> anyhow::Result<Vec<(&'static str, String)>> {
+    let mut out = Vec::new();
+    for key in SECRETS {
+        let var = format!("SAFEHARBOR_{}_FILE", key.to_uppercase());
+        if let Some(path) = std::env::var_os(&var) {
+            let s = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the file named by {var}"))?;
+            out.push((key, s.trim().to_owned()));
+        }
+    }
+    Ok(out)
 }
 
 impl Config {
-    /// Layers defaults, the TOML file and the overrides, and validates the result.
-    pub fn load(o: Overrides) -> anyhow::Result<Self> {
+    /// Layers defaults, the TOML file (`--config`, `SAFEHARBOR_CONFIG`, or `safeharbor.toml`
+    /// in the data directory when present), the environment, secret files and the flags, and
+    /// validates the result.
+    pub fn load(o: &Overrides) -> anyhow::Result<Self> {
         let data_dir_hint = o
             .data_dir
             .clone()
-            .unwrap_or_else(|| PathBuf::from("./safeharbor-data"));
+            .or_else(|| std::env::var_os("SAFEHARBOR_DATA_DIR").map(PathBuf::from))
+            .unwrap_or_else(defaults::data_dir);
+        let config_file = o
+            .config_file
+            .clone()
+            .or_else(|| std::env::var_os("SAFEHARBOR_CONFIG").map(PathBuf::from));
         let default_file = data_dir_hint.join("safeharbor.toml");
-        let file = if let Some(p) = &o.config_file {
-            read_file(p)?
-        } else if default_file.is_file() {
-            read_file(&default_file)?
-        } else {
-            FileConfig::default()
+        let file = match &config_file {
+            Some(p) => Some(read_file(p)?),
+            None if default_file.is_file() => Some(read_file(&default_file)?),
+            None => None,
         };
-        let smtp = smtp_config(&o.mail, &file)?;
-        let public_url = o.mail.public_url.clone().or(file.public_url.clone());
-        if let Some(u) = &public_url
-            && !(u.starts_with("https://") || u.starts_with("http://"))
-        {
-            bail!("public_url must start with https:// or http://");
+        let mut fig = Figment::new();
+        if let Some(t) = file {
+            fig = fig.merge(Serialized::defaults(t));
         }
-        let data_dir = o
-            .data_dir
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from("./safeharbor-data"));
-        let database_url = match o
-            .database_url
-            .or(secret_from_file("SAFEHARBOR_DATABASE_URL_FILE")?)
-            .or(file.database_url)
-        {
-            Some(u) => u,
-            None => format!("sqlite://{}", data_dir.join("safeharbor.db").display()),
-        };
-        let risk_thresholds = match o.risk_thresholds.or(file.risk_thresholds) {
-            Some(t) => parse_thresholds(&t)?,
-            None => safeharbor_domain::risk::RiskThresholds::default(),
-        };
-        let cfg = Self {
-            smtp,
-            public_url,
-            reminders_every_minutes: o
-                .mail
-                .reminders_every_minutes
-                .or(file.reminders_every_minutes)
-                .unwrap_or(60),
-            risk_thresholds,
-            database_url: SecretString::from(database_url),
-            data_dir,
-            addr: o
-                .addr
-                .or(file.addr)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            log_format: o.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
-            log_level: o
-                .log_level
-                .or(file.log_level)
-                .unwrap_or_else(|| "info".to_owned()),
-            session_idle_seconds: o.session_idle_seconds.or(file.session_idle_seconds),
-            session_idle_minutes: o
-                .session_idle_minutes
-                .or(file.session_idle_minutes)
-                .unwrap_or(15),
-            session_absolute_hours: o
-                .session_absolute_hours
-                .or(file.session_absolute_hours)
-                .unwrap_or(12),
-            max_body_bytes: o
-                .max_body_bytes
-                .or(file.max_body_bytes)
-                .unwrap_or(1024 * 1024),
-            upload_limit: o
-                .upload_limit
-                .or(file.upload_limit)
-                .unwrap_or(safeharbor_core::Settings::default().upload_limit),
-            secure_cookies: o
-                .secure_cookies
-                .or(file.secure_cookies)
-                .unwrap_or(SecureCookies::Auto),
-            trust_proxy: o.trust_proxy.or(file.trust_proxy).unwrap_or(false),
-            account_lock_threshold: o
-                .account_lock_threshold
-                .or(file.account_lock_threshold)
-                .unwrap_or(5),
-            address_lock_threshold: o
-                .address_lock_threshold
-                .or(file.address_lock_threshold)
-                .unwrap_or(30),
-        };
+        // Every SAFEHARBOR_* variable that names a setting; others (SAFEHARBOR_CONFIG, the
+        // test suite's variables) are not settings.
+        fig = fig.merge(
+            Env::prefixed("SAFEHARBOR_")
+                .filter(|k| {
+                    k.as_str().eq_ignore_ascii_case("log")
+                        || KEYS
+                            .iter()
+                            .any(|known| k.as_str().eq_ignore_ascii_case(known))
+                })
+                .map(|k| {
+                    if k.as_str().eq_ignore_ascii_case("log") {
+                        "log_level".into()
+                    } else {
+                        k.into()
+                    }
+                }),
+        );
+        for (key, value) in secret_files()? {
+            fig = fig.merge(Serialized::default(key, value));
+        }
+        fig = fig.merge(Serialized::defaults(o));
+        let mut cfg: Self = fig
+            .extract()
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        if cfg.database_url.is_none() {
+            cfg.database_url = Some(SecretString::from(format!(
+                "sqlite://{}",
+                cfg.data_dir.join("safeharbor.db").display()
+            )));
+        }
         cfg.validate()?;
         Ok(cfg)
     }
 
+    /// The database URL.
+    pub fn database_url(&self) -> &str {
+        self.database_url
+            .as_ref()
+            .map_or("", ExposeSecret::expose_secret)
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
-        let url = self.database_url.expose_secret();
+        let url = self.database_url();
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")
             || url.starts_with("postgresql://"))
@@ -264,12 +410,33 @@ impl Config {
         if self.max_body_bytes < 1024 {
             bail!("max_body_bytes must be at least 1024");
         }
+        if !(1..=120).contains(&self.sra_valid_months) {
+            bail!("sra_valid_months must be between 1 and 120 (default 12)");
+        }
+        if !(1..=8760).contains(&self.backup_max_age_hours) {
+            bail!("backup_max_age_hours must be between 1 and 8760 (default 48)");
+        }
+        if !(1..=120).contains(&self.restore_test_max_age_months) {
+            bail!("restore_test_max_age_months must be between 1 and 120 (default 12)");
+        }
+        if self.header_timeout_secs == 0 || self.body_idle_timeout_secs == 0 {
+            bail!("header_timeout_secs and body_idle_timeout_secs must be at least 1");
+        }
+        if self.max_connections == 0 {
+            bail!("max_connections must be at least 1");
+        }
+        if let Some(u) = &self.public_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            bail!("public_url must start with https:// or http://");
+        }
+        self.smtp()?;
         Ok(())
     }
 
     /// Whether the database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        self.database_url.expose_secret().starts_with("postgres")
+        self.database_url().starts_with("postgres")
     }
 
     /// Whether cookies get `Secure` when serving on `addr`.
@@ -279,6 +446,29 @@ impl Config {
             SecureCookies::Never => false,
             SecureCookies::Auto => !self.addr.ip().is_loopback(),
         }
+    }
+
+    /// The SMTP settings, when a host is configured.
+    pub fn smtp(&self) -> anyhow::Result<Option<crate::mail::SmtpConfig>> {
+        let Some(host) = self.smtp_host.clone() else {
+            return Ok(None);
+        };
+        let from = self.smtp_from.clone().context(
+            "smtp_from is required when smtp_host is set: the sender address of reminders",
+        )?;
+        let mut cfg = crate::mail::SmtpConfig::new(host, from);
+        if let Some(sec) = &self.smtp_security {
+            cfg.security = sec
+                .parse()
+                .map_err(|e| anyhow::anyhow!("smtp_security: {e}"))?;
+            cfg.port = cfg.security.default_port();
+        }
+        if let Some(p) = self.smtp_port {
+            cfg.port = p;
+        }
+        cfg.username.clone_from(&self.smtp_username);
+        cfg.password.clone_from(&self.smtp_password);
+        Ok(Some(cfg))
     }
 
     /// The core's settings from this configuration.
@@ -293,120 +483,48 @@ impl Config {
             address_lock_threshold: self.address_lock_threshold,
             risk_thresholds: self.risk_thresholds,
             upload_limit: self.upload_limit,
+            sra_valid_months: self.sra_valid_months,
+            backup_max_age_hours: self.backup_max_age_hours,
+            restore_test_max_age_months: self.restore_test_max_age_months,
             ..safeharbor_core::Settings::default()
         }
     }
 }
 
-fn read_file(p: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(p)
-        .with_context(|| format!("reading the configuration file {}", p.display()))?;
-    toml::from_str(&text).with_context(|| format!("in the configuration file {}", p.display()))
-}
-
-/// The SMTP settings, when a host is configured: flags and environment, then the file.
-fn smtp_config(
-    o: &crate::cli::MailArgs,
-    file: &FileConfig,
-) -> anyhow::Result<Option<crate::mail::SmtpConfig>> {
-    let Some(host) = o.smtp_host.clone().or(file.smtp_host.clone()) else {
-        return Ok(None);
-    };
-    let from =
-        o.smtp_from.clone().or(file.smtp_from.clone()).context(
-            "smtp_from is required when smtp_host is set: the sender address of reminders",
-        )?;
-    let mut cfg = crate::mail::SmtpConfig::new(host, from);
-    if let Some(sec) = o.smtp_security.clone().or(file.smtp_security.clone()) {
-        cfg.security = sec
-            .parse()
-            .map_err(|e| anyhow::anyhow!("smtp_security: {e}"))?;
-        cfg.port = cfg.security.default_port();
-    }
-    if let Some(p) = o.smtp_port.or(file.smtp_port) {
-        cfg.port = p;
-    }
-    cfg.username = o.smtp_username.clone().or(file.smtp_username.clone());
-    let password = std::env::var("SAFEHARBOR_SMTP_PASSWORD")
-        .ok()
-        .or(secret_from_file("SAFEHARBOR_SMTP_PASSWORD_FILE")?)
-        .or(file.smtp_password.clone());
-    cfg.password = password.map(SecretString::from);
-    Ok(Some(cfg))
-}
-
-fn secret_from_file(var: &str) -> anyhow::Result<Option<String>> {
-    match std::env::var_os(var) {
-        None => Ok(None),
-        Some(path) => {
-            let s = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading the file named by {var}"))?;
-            Ok(Some(s.trim().to_owned()))
-        }
-    }
-}
+/// Every setting's key (the TOML keys; `SAFEHARBOR_` plus the upper-cased key in the
+/// environment, except `log_level`, which is `SAFEHARBOR_LOG`).
+pub const KEYS: [&str; 30] = [
+    "data_dir",
+    "database_url",
+    "addr",
+    "log_format",
+    "log_level",
+    "session_idle_minutes",
+    "session_idle_seconds",
+    "session_absolute_hours",
+    "max_body_bytes",
+    "upload_limit",
+    "secure_cookies",
+    "trust_proxy",
+    "account_lock_threshold",
+    "address_lock_threshold",
+    "risk_thresholds",
+    "sra_valid_months",
+    "backup_max_age_hours",
+    "restore_test_max_age_months",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "smtp_username",
+    "smtp_password",
+    "smtp_from",
+    "public_url",
+    "reminders_every_minutes",
+    "header_timeout_secs",
+    "body_idle_timeout_secs",
+    "max_connections",
+    "shutdown_grace_secs",
+];
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_put_sqlite_in_the_data_dir() {
-        let dir = tempfile::tempdir().unwrap();
-        let c = Config::load(Overrides {
-            data_dir: Some(dir.path().to_owned()),
-            ..Overrides::default()
-        })
-        .unwrap();
-        assert_eq!(
-            c.database_url.expose_secret(),
-            &format!("sqlite://{}", dir.path().join("safeharbor.db").display())
-        );
-        assert_eq!(c.session_idle_minutes, 15);
-        assert!(!c.cookies_secure(), "plain HTTP on loopback");
-    }
-
-    #[test]
-    fn flags_win_over_the_file_and_the_file_over_defaults() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("safeharbor.toml"),
-            "session_idle_minutes = 5\naddr = \"0.0.0.0:9000\"\n",
-        )
-        .unwrap();
-        let c = Config::load(Overrides {
-            data_dir: Some(dir.path().to_owned()),
-            session_idle_minutes: Some(7),
-            ..Overrides::default()
-        })
-        .unwrap();
-        assert_eq!(c.session_idle_minutes, 7);
-        assert_eq!(c.addr.port(), 9000);
-        assert!(c.cookies_secure());
-    }
-
-    #[test]
-    fn bad_values_say_what_to_fix() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("safeharbor.toml"),
-            "sesion_idle_minutes = 5\n",
-        )
-        .unwrap();
-        let err = Config::load(Overrides {
-            data_dir: Some(dir.path().to_owned()),
-            ..Overrides::default()
-        })
-        .unwrap_err();
-        assert!(
-            format!("{err:#}").contains("sesion_idle_minutes"),
-            "{err:#}"
-        );
-        let err = Config::load(Overrides {
-            database_url: Some("mysql://x".into()),
-            ..Overrides::default()
-        })
-        .unwrap_err();
-        assert!(err.to_string().contains("database_url"));
-    }
-}
+mod tests;

@@ -23,7 +23,6 @@ use safeharbor_core::clock::{Clock, SystemClock};
 use safeharbor_core::ports::Store;
 use safeharbor_store_postgres::PgStore;
 use safeharbor_store_sqlite::SqliteStore;
-use secrecy::ExposeSecret;
 
 use crate::config::Config;
 
@@ -76,7 +75,7 @@ pub async fn open_backend(cfg: &Config) -> anyhow::Result<Backend> {
     if !cfg.is_postgres() {
         create_private_dir(&cfg.data_dir)?;
     }
-    Backend::open(cfg.database_url.expose_secret()).await
+    Backend::open(cfg.database_url()).await
 }
 
 /// Opens the evidence blob store under the data directory (creating its key on first use).
