@@ -148,6 +148,7 @@ pub(crate) struct MembershipRow {
     pub expires_at: Option<i64>,
     pub created_at: i64,
     pub archived_at: Option<i64>,
+    pub pending_name: Option<String>,
 }
 
 impl TryFrom<MembershipRow> for Membership {
@@ -161,6 +162,7 @@ impl TryFrom<MembershipRow> for Membership {
             expires_at: t(r.expires_at),
             created_at: from_micros(r.created_at),
             archived_at: t(r.archived_at),
+            pending: r.pending_name,
         })
     }
 }
@@ -305,7 +307,7 @@ macro_rules! user_columns {
 /// Columns of `membership`.
 macro_rules! membership_columns {
     () => {
-        "membership_id, user_id, org_id, role, expires_at, created_at, archived_at"
+        "membership_id, user_id, org_id, role, expires_at, created_at, archived_at, pending_name"
     };
 }
 /// Columns of `audit_event`.

@@ -109,6 +109,18 @@ impl SessionStore for crate::Backend {
         Ok(done.rows_affected())
     }
 
+    async fn revoke_user_tokens(&self, user: UserId, at: OffsetDateTime) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(micros(at))
+        .bind(user.as_uuid())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected())
+    }
+
     async fn insert_api_token(&self, t: &ApiTokenRecord, event: &NewAuditEvent) -> Result<()> {
         let mut tx = crate::dialect::begin_write(&self.pool).await?;
         sqlx::query(concat!(

@@ -25,7 +25,7 @@ async fn insert_membership_tx(
     sqlx::query(concat!(
         "INSERT INTO membership (",
         membership_columns!(),
-        ", updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        ", updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     ))
     .bind(m.id.as_uuid())
     .bind(m.user_id.as_uuid())
@@ -34,6 +34,7 @@ async fn insert_membership_tx(
     .bind(m.expires_at.map(micros))
     .bind(micros(m.created_at))
     .bind(m.archived_at.map(micros))
+    .bind(&m.pending)
     .bind(micros(m.created_at))
     .execute(&mut **tx)
     .await
@@ -78,14 +79,17 @@ struct MemberJoinRow {
 impl TryFrom<MemberJoinRow> for MemberRow {
     type Error = Error;
     fn try_from(r: MemberJoinRow) -> Result<Self> {
+        // A pending invitation of an account the organization does not own shows what the
+        // inviter typed, never the account's own details.
+        let pending = r.m.pending_name.clone();
         let user = User {
             id: UserId::from_uuid(r.m.user_id),
             email: Email::parse(&r.email)
                 .map_err(|_| Error::internal("stored e-mail does not parse"))?,
-            name: r.user_name,
+            name: pending.clone().unwrap_or(r.user_name),
             home_org_id: OrgId::from_uuid(r.home_org_id),
-            mfa_enabled: r.mfa_enabled,
-            invited: r.invited,
+            mfa_enabled: r.mfa_enabled && pending.is_none(),
+            invited: r.invited || pending.is_some(),
             created_at: from_micros(r.user_created_at),
             archived_at: r.user_archived_at.map(from_micros),
         };
@@ -99,7 +103,7 @@ impl TryFrom<MemberJoinRow> for MemberRow {
 macro_rules! member_select {
     () => {
         "SELECT m.membership_id, m.user_id, m.org_id, m.role, m.expires_at, m.created_at, \
-         m.archived_at, u.email, u.name AS user_name, u.home_org_id, \
+         m.archived_at, m.pending_name, u.email, u.name AS user_name, u.home_org_id, \
          (u.totp_secret IS NOT NULL) AS mfa_enabled, (u.password_hash = '!') AS invited, \
          u.created_at AS user_created_at, \
          u.archived_at AS user_archived_at \
@@ -308,7 +312,7 @@ impl UserStore for crate::Backend {
             let pat = like_pattern(term);
             q.push(" AND (u.email LIKE ")
                 .push_bind(pat.clone())
-                .push(" ESCAPE '\\' OR LOWER(u.name) LIKE ")
+                .push(" ESCAPE '\\' OR LOWER(COALESCE(m.pending_name, u.name)) LIKE ")
                 .push_bind(pat)
                 .push(" ESCAPE '\\')");
         }
@@ -357,13 +361,56 @@ impl UserStore for crate::Backend {
         &self,
         scope: &TenantScope,
         m: &Membership,
+        invitation: Option<&InvitationRecord>,
         event: &NewAuditEvent,
     ) -> Result<()> {
-        if m.org_id != scope.org_id() {
+        if m.org_id != scope.org_id() || invitation.is_some_and(|i| i.org_id != scope.org_id()) {
             return Err(Error::NotFound);
         }
         let mut tx = crate::dialect::begin_write(&self.pool).await?;
         insert_membership_tx(&mut tx, m).await?;
+        if let Some(inv) = invitation {
+            insert_invitation_tx(&mut tx, inv).await?;
+        }
+        audit::append(&mut tx, event).await?;
+        commit(tx).await
+    }
+
+    async fn join_by_invitation(
+        &self,
+        inv: &InvitationRecord,
+        membership: MembershipId,
+        event: &NewAuditEvent,
+    ) -> Result<()> {
+        let mut tx = crate::dialect::begin_write(&self.pool).await?;
+        let used = sqlx::query(
+            "UPDATE invitation SET used_at = $1 WHERE invitation_id = $2 AND used_at IS NULL",
+        )
+        .bind(micros(event.at))
+        .bind(inv.id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if used.rows_affected() != 1 {
+            return Err(Error::conflict(
+                "invitation",
+                "this invitation was already used",
+            ));
+        }
+        let joined = sqlx::query(
+            "UPDATE membership SET pending_name = NULL, updated_at = $1 WHERE membership_id = $2 \
+             AND user_id = $3 AND org_id = $4 AND pending_name IS NOT NULL AND archived_at IS NULL",
+        )
+        .bind(micros(event.at))
+        .bind(membership.as_uuid())
+        .bind(inv.user_id.as_uuid())
+        .bind(inv.org_id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if joined.rows_affected() != 1 {
+            return Err(Error::NotFound);
+        }
         audit::append(&mut tx, event).await?;
         commit(tx).await
     }

@@ -279,8 +279,13 @@ pub(crate) async fn scope_for_org(
         deny(app, caller, &org, "no membership").await?;
         return Err(Error::NotFound);
     };
+    // An organization that requires a second factor requires it of every way in: a session,
+    // and an API token of a user without one (which would otherwise bypass it).
     if org.require_mfa
-        && matches!(caller.credential, Credential::Session(_))
+        && matches!(
+            caller.credential,
+            Credential::Session(_) | Credential::ApiToken { .. }
+        )
         && caller.user.as_ref().is_some_and(|u| !u.mfa_enabled)
     {
         return Err(Error::MfaEnrollmentRequired);

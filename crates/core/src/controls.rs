@@ -5,7 +5,7 @@
 
 use safeharbor_catalog::HIPAA_SECURITY;
 use safeharbor_domain::ids::{ControlId, OrgId};
-use safeharbor_domain::org::{OrgKind, Organization, Slug};
+use safeharbor_domain::org::{OrgKind, Organization};
 use safeharbor_domain::risk::{BLOCK_MAX, Control, ControlStatus, LINE_MAX, parse_date};
 use safeharbor_domain::text;
 
@@ -62,7 +62,12 @@ struct Checked {
     provided_to: Vec<OrgId>,
 }
 
-async fn check(app: &App, scope: &TenantScope, i: &ControlInput) -> Result<Checked> {
+async fn check(
+    app: &App,
+    caller: &Caller,
+    scope: &TenantScope,
+    i: &ControlInput,
+) -> Result<Checked> {
     let catalog = app.catalog().await?;
     let mut refs = Vec::new();
     for r in i
@@ -71,14 +76,14 @@ async fn check(app: &App, scope: &TenantScope, i: &ControlInput) -> Result<Check
         .map(|r| r.trim())
         .filter(|r| !r.is_empty())
     {
-        if catalog.requirement(HIPAA_SECURITY, r).is_none() {
+        let Some(req) = catalog.requirement(HIPAA_SECURITY, r) else {
             return Err(Error::invalid(
                 "requirement_refs",
                 "name Security Rule citations from the catalog, e.g. 164.308(a)(7)(ii)(A)",
             ));
-        }
-        if !refs.iter().any(|x| x == r) {
-            refs.push(r.to_owned());
+        };
+        if !refs.iter().any(|x| *x == req.reference) {
+            refs.push(req.reference.clone());
         }
     }
     let is_provider = scope.org().kind == OrgKind::Provider;
@@ -88,24 +93,21 @@ async fn check(app: &App, scope: &TenantScope, i: &ControlInput) -> Result<Check
             "only the provider's own controls can be delivered to clients",
         ));
     }
+    // Delivering to every client reaches every client: provider administrators only.
+    if i.provided_to_all {
+        authz::require_provider_admin(app, caller, scope).await?;
+    }
+    // Each client named is resolved through authz, like one named in a path: the caller must
+    // be able to change its program (provider administrator, or staff assigned to it). A client
+    // that does not exist and one the caller cannot reach answer the same 404.
     let mut provided_to = Vec::new();
     for s in i.provided_to.iter().filter(|s| !s.trim().is_empty()) {
-        let org = match Slug::parse(s.trim()) {
-            Ok(slug) => app.store.find_org_by_slug(&slug).await?,
-            Err(_) => None,
-        };
-        match org {
-            Some(o) if o.kind == OrgKind::Client => {
-                if !provided_to.contains(&o.id) {
-                    provided_to.push(o.id);
-                }
-            }
-            _ => {
-                return Err(Error::invalid(
-                    "provided_to",
-                    "name clients of this provider by their slug",
-                ));
-            }
+        let client = authz::scope(app, caller, s.trim(), Need::Write).await?;
+        if client.org().kind != OrgKind::Client {
+            return Err(Error::NotFound);
+        }
+        if !provided_to.contains(&client.org_id()) {
+            provided_to.push(client.org_id());
         }
     }
     Ok(Checked {
@@ -133,7 +135,7 @@ pub async fn create(
 ) -> Result<Control> {
     let scope = authz::scope(app, caller, slug, Need::Write).await?;
     refuse_if_archived(scope.org())?;
-    let c = check(app, &scope, &input).await?;
+    let c = check(app, caller, &scope, &input).await?;
     let now = app.now();
     let control = Control {
         id: ControlId::new(),
@@ -174,7 +176,7 @@ pub async fn update(
     let scope = authz::scope(app, caller, slug, Need::Write).await?;
     refuse_if_archived(scope.org())?;
     let mut control = app.store.get_control(&scope, id).await?;
-    let c = check(app, &scope, &input).await?;
+    let c = check(app, caller, &scope, &input).await?;
     let now = app.now();
     control.title = c.title;
     control.description = c.description;

@@ -46,6 +46,21 @@ pub struct PendingInvitation {
     pub name: String,
     /// Until when the link works.
     pub expires_at: OffsetDateTime,
+    /// The person already has an account: they sign in and accept, no password is set.
+    pub existing_account: bool,
+}
+
+/// An invitation to an existing account: the pending membership it opens.
+async fn pending_membership(
+    app: &App,
+    inv: &InvitationRecord,
+) -> Result<Option<safeharbor_domain::user::Membership>> {
+    Ok(app
+        .store
+        .memberships_of_user(inv.user_id)
+        .await?
+        .into_iter()
+        .find(|m| m.org_id == inv.org_id && m.pending.is_some() && m.archived_at.is_none()))
 }
 
 async fn usable(app: &App, token: &str) -> Result<(InvitationRecord, crate::ports::UserRecord)> {
@@ -62,7 +77,9 @@ async fn usable(app: &App, token: &str) -> Result<(InvitationRecord, crate::port
         .find_user(inv.user_id)
         .await?
         .ok_or(Error::NotFound)?;
-    if rec.user.archived_at.is_some() || !rec.user.invited {
+    if rec.user.archived_at.is_some()
+        || (!rec.user.invited && pending_membership(app, &inv).await?.is_none())
+    {
         return Err(Error::NotFound);
     }
     Ok((inv, rec))
@@ -73,9 +90,34 @@ pub async fn show(app: &App, token: &str) -> Result<PendingInvitation> {
     let (inv, rec) = usable(app, token).await?;
     Ok(PendingInvitation {
         email: rec.user.email,
+        existing_account: !rec.user.invited,
         name: rec.user.name,
         expires_at: inv.expires_at,
     })
+}
+
+/// An existing account accepts an invitation to another organization, signed in as itself.
+pub async fn join(app: &App, caller: &Caller, token: &str) -> Result<OrgId> {
+    let (inv, rec) = usable(app, token).await?;
+    if caller.user_id() != Some(rec.user.id) {
+        return Err(Error::Forbidden(
+            "this invitation is for another account: sign in as the person invited",
+        ));
+    }
+    let m = pending_membership(app, &inv)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let now = app.now();
+    let event = caller.event(
+        now,
+        Some(inv.org_id),
+        "member.join",
+        "membership",
+        Some(m.id.to_string()),
+        format!("{} accepted the invitation as {}", rec.user.email, m.role),
+    );
+    app.store.join_by_invitation(&inv, m.id, &event).await?;
+    Ok(inv.org_id)
 }
 
 /// Sets the invited person's first password and uses up the link.
@@ -87,6 +129,12 @@ pub async fn accept(
     request_id: Option<String>,
 ) -> Result<User> {
     let (mut inv, mut rec) = usable(app, token).await?;
+    if !rec.user.invited {
+        return Err(Error::conflict(
+            "invitation",
+            "you already have an account: sign in and accept the invitation",
+        ));
+    }
     user::check_new_password(new_password)?;
     let now = app.now();
     rec.password_hash = password::hash(new_password).await?;
@@ -121,7 +169,9 @@ pub async fn reissue(
     if !authz::may_grant(&scope, row.membership.role) {
         return Err(Error::Forbidden("your role may not invite this member"));
     }
-    if !row.user.invited || row.membership.archived_at.is_some() {
+    if !(row.user.invited || row.membership.pending.is_some())
+        || row.membership.archived_at.is_some()
+    {
         return Err(Error::conflict(
             "membership",
             "this person has already set a password; nothing to resend",

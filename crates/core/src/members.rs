@@ -47,6 +47,18 @@ pub async fn add(app: &App, caller: &Caller, slug: &str, input: AddMember) -> Re
     let scope = authz::scope(app, caller, slug, Need::Administer).await?;
     crate::orgs::refuse_if_archived(scope.org())?;
     check_grant(app, &scope, input.role, input.expires_at)?;
+    let trusted = matches!(caller.credential(), Credential::LocalOperator)
+        || scope.role() == Role::ProviderAdmin;
+    // Whether an address has an account anywhere must not show in the answer: an adder who
+    // cannot see every account checks the same fields, and gets the same kind of answer,
+    // either way.
+    let typed_name = if trusted {
+        None
+    } else {
+        Some(user::parse_person_name(
+            input.name.as_deref().unwrap_or(""),
+        )?)
+    };
     let membership = Membership {
         id: MembershipId::new(),
         user_id: UserId::new(),
@@ -55,11 +67,62 @@ pub async fn add(app: &App, caller: &Caller, slug: &str, input: AddMember) -> Re
         expires_at: input.expires_at,
         created_at: app.now(),
         archived_at: None,
+        pending: None,
     };
     match app.store.find_user_by_email(&email).await? {
+        Some(rec) if typed_name.is_some() && rec.user.home_org_id != scope.org_id() => {
+            invite_existing(app, caller, &scope, rec, membership, typed_name).await
+        }
         Some(rec) => add_existing(app, caller, &scope, rec, membership).await,
         None => add_new(app, caller, &scope, email, &input, membership).await,
     }
+}
+
+/// An account this organization does not own is invited, not added: the membership waits for
+/// the person to accept it signed in as themselves, and until then the organization sees only
+/// what it typed, exactly as for a new account.
+async fn invite_existing(
+    app: &App,
+    caller: &Caller,
+    scope: &TenantScope,
+    rec: UserRecord,
+    mut m: Membership,
+    typed_name: Option<String>,
+) -> Result<Added> {
+    if m.role == Role::ProviderStaff && scope.org().kind == OrgKind::Client {
+        return Err(Error::invalid(
+            "email",
+            "assign an existing provider staff member; create the account in the provider organization first",
+        ));
+    }
+    let name = typed_name.unwrap_or_default();
+    m.user_id = rec.user.id;
+    m.pending = Some(name.clone());
+    let (inv, token) = crate::invites::new_invitation(app, rec.user.id, scope.org_id())?;
+    let event = caller.event(
+        m.created_at,
+        Some(scope.org_id()),
+        "user.create",
+        "user",
+        Some(rec.user.id.to_string()),
+        format!("account {} invited with role {}", rec.user.email, m.role),
+    );
+    app.store
+        .insert_membership(scope, &m, Some(&inv), &event)
+        .await?;
+    let user = User {
+        name,
+        invited: true,
+        mfa_enabled: false,
+        ..rec.user
+    };
+    Ok(Added {
+        member: MemberRow {
+            membership: m,
+            user,
+        },
+        invitation: Some(token),
+    })
 }
 
 async fn add_existing(
@@ -69,15 +132,6 @@ async fn add_existing(
     rec: UserRecord,
     mut m: Membership,
 ) -> Result<Added> {
-    let trusted = matches!(caller.credential(), Credential::LocalOperator)
-        || scope.role() == Role::ProviderAdmin;
-    if !trusted && rec.user.home_org_id != scope.org_id() {
-        // A practice may not pull in another practice's account.
-        return Err(Error::conflict(
-            "email",
-            "an account with this e-mail address already exists",
-        ));
-    }
     if m.role == Role::ProviderStaff
         && scope.org().kind == OrgKind::Client
         && !is_provider_staff(app, rec.user.id, m.created_at).await?
@@ -96,7 +150,7 @@ async fn add_existing(
         Some(m.id.to_string()),
         format!("{} given role {}", rec.user.email, m.role),
     );
-    app.store.insert_membership(scope, &m, &event).await?;
+    app.store.insert_membership(scope, &m, None, &event).await?;
     Ok(Added {
         member: MemberRow {
             membership: m,
@@ -355,8 +409,23 @@ pub async fn me(app: &App, caller: &Caller) -> Result<(User, Vec<Membership>)> {
     Ok((rec.user, caller.memberships().to_vec()))
 }
 
-/// Changes the caller's own password; other sessions are signed out.
-pub async fn change_password(app: &App, caller: &Caller, current: &str, new: &str) -> Result<()> {
+/// What ending a password's reach undid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revoked {
+    /// Sessions ended.
+    pub sessions: u64,
+    /// API tokens revoked.
+    pub tokens: u64,
+}
+
+/// Changes the caller's own password; other sessions are signed out and every API token is
+/// revoked (a token made under the old password must not outlive it).
+pub async fn change_password(
+    app: &App,
+    caller: &Caller,
+    current: &str,
+    new: &str,
+) -> Result<Revoked> {
     let uid = caller.user_id().ok_or(Error::Unauthenticated)?;
     let mut rec = app
         .store
@@ -392,8 +461,9 @@ pub async fn change_password(app: &App, caller: &Caller, current: &str, new: &st
         Credential::Session(s) => Some(*s),
         _ => None,
     };
-    app.store.revoke_user_sessions(uid, keep, now).await?;
-    Ok(())
+    let sessions = app.store.revoke_user_sessions(uid, keep, now).await?;
+    let tokens = app.store.revoke_user_tokens(uid, now).await?;
+    Ok(Revoked { sessions, tokens })
 }
 
 /// Sets a user's password from the command line (lost password), ending their sessions and
@@ -404,7 +474,7 @@ pub async fn reset_password(
     email: &str,
     new: &str,
     reset_mfa: bool,
-) -> Result<User> {
+) -> Result<(User, Revoked)> {
     if !matches!(operator.credential(), Credential::LocalOperator) {
         return Err(Error::Forbidden("only the operator may reset passwords"));
     }
@@ -434,11 +504,13 @@ pub async fn reset_password(
         summary,
     );
     app.store.update_user(&rec, &event).await?;
-    app.store
+    let sessions = app
+        .store
         .revoke_user_sessions(rec.user.id, None, now)
         .await?;
+    let tokens = app.store.revoke_user_tokens(rec.user.id, now).await?;
     app.store
         .clear_throttle(&throttle::account_key(email.as_str()))
         .await?;
-    Ok(rec.user)
+    Ok((rec.user, Revoked { sessions, tokens }))
 }

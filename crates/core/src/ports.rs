@@ -268,6 +268,15 @@ pub trait UserStore: Send + Sync {
         &self,
         scope: &TenantScope,
         m: &Membership,
+        invitation: Option<&InvitationRecord>,
+        audit: &NewAuditEvent,
+    ) -> Result<()>;
+    /// The invited user joins: the invitation is used up and the pending membership becomes
+    /// active, in one transaction.
+    async fn join_by_invitation(
+        &self,
+        inv: &InvitationRecord,
+        membership: MembershipId,
         audit: &NewAuditEvent,
     ) -> Result<()>;
     /// Writes the new state of a membership of the scoped organization.
@@ -360,6 +369,9 @@ pub trait SessionStore: Send + Sync {
         except: Option<SessionId>,
         at: OffsetDateTime,
     ) -> Result<u64>;
+    /// Revokes every API token of a user still in force (password change or reset); returns
+    /// how many.
+    async fn revoke_user_tokens(&self, user: UserId, at: OffsetDateTime) -> Result<u64>;
     /// Stores a new API token.
     async fn insert_api_token(&self, t: &ApiTokenRecord, audit: &NewAuditEvent) -> Result<()>;
     /// A token by hash.

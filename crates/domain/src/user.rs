@@ -237,12 +237,17 @@ pub struct Membership {
     pub created_at: OffsetDateTime,
     /// When revoked (kept for the record).
     pub archived_at: Option<OffsetDateTime>,
+    /// Awaiting the invitee's acceptance, with the name the inviter gave: an invitation to an
+    /// account the inviting organization does not own. Grants nothing until accepted.
+    pub pending: Option<String>,
 }
 
 impl Membership {
     /// Whether it grants access at `now`.
     pub fn is_active(&self, now: OffsetDateTime) -> bool {
-        self.archived_at.is_none() && self.expires_at.is_none_or(|e| now < e)
+        self.archived_at.is_none()
+            && self.pending.is_none()
+            && self.expires_at.is_none_or(|e| now < e)
     }
 }
 
@@ -307,9 +312,19 @@ mod tests {
             expires_at: Some(now),
             created_at: now,
             archived_at: None,
+            pending: None,
         };
         assert!(!m.is_active(now));
         assert!(m.is_active(now - time::Duration::seconds(1)));
+        let invited = Membership {
+            pending: Some("Pat".into()),
+            expires_at: None,
+            ..m
+        };
+        assert!(
+            !invited.is_active(now),
+            "a pending invitation grants nothing"
+        );
     }
 
     proptest! {

@@ -314,8 +314,18 @@ async fn user(app: &App, op: &Caller, cmd: UserCommand) -> anyhow::Result<()> {
             reset_mfa,
         } => {
             let (password, generated) = password_from(password_stdin)?;
-            let u = members::reset_password(app, op, &email, &password, reset_mfa).await?;
-            println!("Password reset for {}; their sessions were ended.", u.email);
+            let (u, r) = members::reset_password(app, op, &email, &password, reset_mfa).await?;
+            println!(
+                "Password reset for {}; {} session(s) ended and {} API token(s) revoked{}.",
+                u.email,
+                r.sessions,
+                r.tokens,
+                if reset_mfa {
+                    "; their second factor was removed"
+                } else {
+                    ""
+                }
+            );
             if generated {
                 println!("Password (shown once): {password}");
             }

@@ -469,6 +469,8 @@ pub fn page_routes() -> Vec<PageCase> {
         page("POST", "/session/keepalive", OwnUser),
         page("GET", "/invite/{token}", Public),
         page("POST", "/invite/{token}", Public),
+        page("GET", "/invite/{token}/join", OwnUser),
+        page("POST", "/invite/{token}/join", OwnUser),
         page("GET", "/", Installation),
         page("GET", "/orgs/new", Installation),
         page("POST", "/orgs", Installation),

@@ -467,8 +467,15 @@ impl TestApp {
 
     /// A client with its own cookie jar, signed in as `email`.
     pub async fn browser_signed_in(&self, email: &str) -> reqwest::Client {
+        // A browser names the page's origin on every state-changing request.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ORIGIN,
+            reqwest::header::HeaderValue::from_str(&self.base).expect("origin"),
+        );
         let c = reqwest::Client::builder()
             .cookie_store(true)
+            .default_headers(headers)
             .build()
             .expect("client");
         let r = self

@@ -46,11 +46,56 @@ impl FromRequestParts<AppState> for Authed {
         let ctx =
             session::authenticate(&state.app, &cookie, session::Stage::Complete, ip, rid).await?;
         record_user(&ctx.caller);
+        // A cookie rides along on requests other sites make: a state-changing request it
+        // authenticates must come from this site's pages. Bearer tokens are not sent by
+        // browsers on their own, so they need no such check.
+        if !parts.method.is_safe() && !same_site(parts, &ctx.session.csrf_token, state) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "cross_site",
+                "a change made with the session cookie must come from Safeharbor's own pages: \
+                 send it from this site (Origin), with the X-CSRF-Token header, or use an API token",
+            ));
+        }
         Ok(Self {
             caller: ctx.caller,
             session: Some(ctx.session),
         })
     }
+}
+
+/// Whether a cookie-authenticated request comes from this site: its `X-CSRF-Token` is the
+/// session's token, or its `Origin` (else `Referer`) names this host.
+fn same_site(parts: &Parts, csrf_token: &str, state: &AppState) -> bool {
+    if let Some(t) = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return crate::ui::session::constant_time_eq(t.as_bytes(), csrf_token.as_bytes());
+    }
+    let host = if state.config.trust_proxy {
+        parts
+            .headers
+            .get("x-forwarded-host")
+            .or_else(|| parts.headers.get(header::HOST))
+    } else {
+        parts.headers.get(header::HOST)
+    }
+    .and_then(|v| v.to_str().ok());
+    let Some(host) = host else {
+        return false;
+    };
+    let source = parts
+        .headers
+        .get(header::ORIGIN)
+        .or_else(|| parts.headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<axum::http::Uri>().ok());
+    source.is_some_and(|u| {
+        u.authority()
+            .is_some_and(|a| a.as_str().eq_ignore_ascii_case(host))
+    })
 }
 
 fn record_user(c: &Caller) {

@@ -63,7 +63,7 @@ pub(crate) async fn check_links(
     let catalog = app.catalog().await?;
     let mut out: Vec<LinkTarget> = Vec::new();
     for l in links {
-        match l {
+        let l = match l {
             LinkTarget::Control(id) => {
                 if app.store.get_control(scope, *id).await.is_err() {
                     return Err(Error::invalid(
@@ -71,18 +71,21 @@ pub(crate) async fn check_links(
                         "name controls of this organization by their id",
                     ));
                 }
+                l.clone()
             }
-            LinkTarget::Requirement(r) => {
-                if catalog.requirement(HIPAA_SECURITY, r).is_none() {
+            // Stored as the catalog prints the citation, whichever form was typed.
+            LinkTarget::Requirement(r) => match catalog.requirement(HIPAA_SECURITY, r) {
+                Some(req) => LinkTarget::Requirement(req.reference.clone()),
+                None => {
                     return Err(Error::invalid(
                         "links",
                         "name Security Rule citations from the catalog, e.g. 164.308(a)(7)(ii)(A)",
                     ));
                 }
-            }
-        }
-        if !out.contains(l) {
-            out.push(l.clone());
+            },
+        };
+        if !out.contains(&l) {
+            out.push(l);
         }
     }
     out.sort();

@@ -12,8 +12,11 @@ fn creds(email: &str, password: &str) -> serde_json::Value {
 #[tokio::test]
 async fn signing_in_sets_a_strict_http_only_cookie_and_signing_out_ends_the_session() {
     let app = spawn_app().await;
+    let mut origin = reqwest::header::HeaderMap::new();
+    origin.insert(reqwest::header::ORIGIN, app.base.parse().unwrap());
     let c = reqwest::Client::builder()
         .cookie_store(true)
+        .default_headers(origin)
         .build()
         .unwrap();
     let r = app

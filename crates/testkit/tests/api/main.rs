@@ -13,6 +13,7 @@ mod catalog;
 mod cross_tenant;
 mod evidence;
 mod evidence_imports;
+mod hardening;
 mod http;
 mod members;
 mod orgs;

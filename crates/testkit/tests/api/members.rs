@@ -23,10 +23,15 @@ async fn a_client_admin_adds_a_member_who_can_then_sign_in() {
             "alpha_admin",
             Method::POST,
             base,
-            &json!({"email": "nurse.joy@example.com", "role": "client_member"}),
+            &json!({"email": "nurse.joy@example.com", "name": "Nurse Joy", "role": "client_member"}),
         )
         .await;
-    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(
+        dup.status,
+        StatusCode::CONFLICT,
+        "already a member here: {}",
+        dup.text
+    );
     assert_eq!(dup.field(), "email");
     let list = app.get_as("alpha_admin", &format!("{base}?q=joy")).await;
     assert_eq!(list.json["items"].as_array().unwrap().len(), 1);
@@ -43,7 +48,9 @@ async fn client_admins_cannot_grant_provider_roles_or_reach_other_practices_acco
         "provider_admin is not a client role"
     );
     assert_eq!(r.field(), "role");
-    let r = app
+    // An account of another practice is not pulled in: it is invited, and nothing in the
+    // answer tells it apart from an address with no account (no membership oracle).
+    let existing = app
         .send_as(
             "alpha_admin",
             Method::POST,
@@ -51,11 +58,63 @@ async fn client_admins_cannot_grant_provider_roles_or_reach_other_practices_acco
             &json!({"email": "beta.admin@example.com", "role": "client_member"}),
         )
         .await;
+    let unknown = app
+        .send_as(
+            "alpha_admin",
+            Method::POST,
+            base,
+            &json!({"email": "nobody-yet@example.com", "role": "client_member"}),
+        )
+        .await;
     assert_eq!(
-        r.status,
-        StatusCode::CONFLICT,
-        "an account of another practice cannot be pulled in"
+        (existing.status, existing.field()),
+        (unknown.status, unknown.field()),
+        "{} / {}",
+        existing.text,
+        unknown.text
     );
+    assert_eq!(
+        existing.status,
+        StatusCode::BAD_REQUEST,
+        "a name is asked of both"
+    );
+    let existing = app
+        .send_as(
+            "alpha_admin",
+            Method::POST,
+            base,
+            &json!({"email": "beta.admin@example.com", "name": "Bea Typed", "role": "client_member"}),
+        )
+        .await;
+    let unknown = app
+        .send_as(
+            "alpha_admin",
+            Method::POST,
+            base,
+            &json!({"email": "nobody-yet@example.com", "name": "Nob Typed", "role": "client_member"}),
+        )
+        .await;
+    assert_eq!(existing.status, StatusCode::CREATED, "{}", existing.text);
+    assert_eq!(unknown.status, StatusCode::CREATED, "{}", unknown.text);
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&existing.json), keys(&unknown.json));
+    assert_eq!(
+        existing.json["name"], "Bea Typed",
+        "the typed name, not the account's"
+    );
+    assert_eq!(existing.json["invited"], unknown.json["invited"]);
+    assert!(
+        existing.json["invite_path"].is_string(),
+        "{}",
+        existing.text
+    );
+    // The invited account grants nothing until its owner accepts, signed in as themselves.
+    let beta = app.get_as("beta_admin", "/api/v1/orgs/alpha-clinic").await;
+    assert_eq!(beta.status, StatusCode::NOT_FOUND);
     let r = app.send_as("alpha_member", Method::POST, base, &json!({"email": "y@example.com", "name": "Y", "role": "client_member", "password": "a long first password"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

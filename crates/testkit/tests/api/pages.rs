@@ -86,6 +86,8 @@ async fn every_page_renders_for_a_provider_admin() {
     for case in page_routes()
         .into_iter()
         .filter(|c| c.method == "GET" && c.reach != Reach::Public)
+        // Pages behind a one-time token need a real one (the invitation tests open them).
+        .filter(|c| !c.path.contains("{token}"))
     {
         let path = fill(&app, case.path, "alpha-clinic", &loc, &mem);
         let r = app.page_get(&b, &path).await;

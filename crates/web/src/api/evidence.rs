@@ -277,7 +277,7 @@ pub(crate) async fn receive(
         if name == "_csrf" {
             let given = small_field(&mut field).await.ok_or_else(broken)?;
             if let Some(expected) = csrf {
-                if !crate::ui::session::constant_eq(given.as_bytes(), expected.as_bytes()) {
+                if !crate::ui::session::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
                     return Err(forged());
                 }
                 csrf = None;

@@ -73,7 +73,8 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-/// Changes the user's password; their other sessions end.
+/// Changes the user's password; their other sessions end and every API token they hold is
+/// revoked.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "me", request_body = PasswordChange,
     responses((status = 204, description = "Changed"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]

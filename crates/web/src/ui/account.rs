@@ -73,10 +73,13 @@ pub async fn change_password(
         ))
     };
     match result {
-        Ok(()) => Ok(redirect_with(
+        Ok(r) => Ok(redirect_with(
             "/account",
             "ok",
-            "Password changed. Your other sessions were signed out.",
+            &format!(
+                "Password changed. {} other session(s) were signed out and {} API token(s) revoked.",
+                r.sessions, r.tokens
+            ),
         )),
         Err(e) => {
             let p = account_page(&s, &ui, FormErrors::from_error(e)?).await?;

@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::forms::FormErrors;
 use super::session::{
-    CsrfForm, UiError, UiResult, clear_cookie, constant_eq, query_start, redirect_with,
-    session_redirect,
+    CsrfForm, UiError, UiResult, UiSession, clear_cookie, constant_time_eq, query_start,
+    redirect_with, session_redirect,
 };
 use crate::AppState;
 use crate::extract::{ClientMeta, SESSION_COOKIE, cookie_in};
@@ -42,12 +42,9 @@ struct LoginPage {
 }
 
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/login") => {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+    next.and_then(super::session::local_path)
+        .filter(|n| !n.starts_with("/login"))
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 fn render_login(page: &LoginPage, status: StatusCode) -> UiResult<Response> {
@@ -123,7 +120,7 @@ pub async fn login(
         };
         render_login(&page, status)
     };
-    if expected.is_empty() || !constant_eq(expected.as_bytes(), f.login_token.as_bytes()) {
+    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), f.login_token.as_bytes()) {
         return retry(
             FormErrors::one("form", "The sign-in form expired. Please sign in again."),
             StatusCode::FORBIDDEN,
@@ -241,7 +238,7 @@ pub async fn mfa(
 ) -> UiResult<Response> {
     let ctx = pending(&s, &headers, &meta).await?;
     let next = safe_next(Some(&f.next));
-    if !constant_eq(f.csrf.as_bytes(), ctx.session.csrf_token.as_bytes()) {
+    if !constant_time_eq(f.csrf.as_bytes(), ctx.session.csrf_token.as_bytes()) {
         return Err(UiError::Page(
             StatusCode::FORBIDDEN,
             "This form expired. Sign in again.".into(),
@@ -309,6 +306,53 @@ struct InvitePage {
     name: String,
     email: String,
     errors: FormErrors,
+    existing_account: bool,
+    token: String,
+}
+
+fn invitation_gone() -> UiError {
+    UiError::Page(
+        StatusCode::NOT_FOUND,
+        "This invitation link has expired or was already used. Ask whoever invited you for a new one.".into(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "invite_join.html")]
+struct JoinPage {
+    chrome: super::chrome::Chrome,
+    email: String,
+    token: String,
+}
+
+/// `GET /invite/{token}/join`: an existing account accepts an invitation, signed in.
+pub async fn join_form(
+    State(s): State<AppState>,
+    ui: UiSession,
+    Path(token): Path<String>,
+) -> UiResult<Response> {
+    let inv = invites::show(&s.app, &token)
+        .await
+        .map_err(|_| invitation_gone())?;
+    ui.page(&JoinPage {
+        chrome: super::chrome::Chrome::new(&ui, super::chrome::Section::Account, None),
+        email: inv.email.to_string(),
+        token,
+    })
+}
+
+/// `POST /invite/{token}/join`.
+pub async fn join(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    CsrfForm(ui, NoFields {}): CsrfForm<NoFields>,
+) -> UiResult<Response> {
+    invites::join(&s.app, &ui.caller, &token).await?;
+    Ok(redirect_with(
+        "/",
+        "ok",
+        "Invitation accepted: the organization is in your list now.",
+    ))
 }
 
 /// `GET /invite/{token}`: set a first password.
@@ -316,11 +360,15 @@ pub async fn invite_form(
     State(s): State<AppState>,
     Path(token): Path<String>,
 ) -> UiResult<Response> {
-    let inv = invites::show(&s.app, &token).await.map_err(|_| UiError::Page(StatusCode::NOT_FOUND, "This invitation link has expired or was already used. Ask whoever invited you for a new one.".into()))?;
+    let inv = invites::show(&s.app, &token)
+        .await
+        .map_err(|_| invitation_gone())?;
     let page = InvitePage {
         name: inv.name,
         email: inv.email.to_string(),
         errors: FormErrors::none(),
+        existing_account: inv.existing_account,
+        token,
     };
     Ok(Html(
         page.render()
@@ -345,12 +393,16 @@ pub async fn invite(
     Path(token): Path<String>,
     Form(f): Form<InviteForm>,
 ) -> UiResult<Response> {
-    let inv = invites::show(&s.app, &token).await.map_err(|_| UiError::Page(StatusCode::NOT_FOUND, "This invitation link has expired or was already used. Ask whoever invited you for a new one.".into()))?;
+    let inv = invites::show(&s.app, &token)
+        .await
+        .map_err(|_| invitation_gone())?;
     let retry = |errors: FormErrors| -> UiResult<Response> {
         let page = InvitePage {
             name: inv.name.clone(),
             email: inv.email.to_string(),
             errors,
+            existing_account: inv.existing_account,
+            token: token.clone(),
         };
         Ok((
             StatusCode::BAD_REQUEST,

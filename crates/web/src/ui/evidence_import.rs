@@ -154,7 +154,10 @@ pub async fn import(
                 .await
                 .unwrap_or_default();
             if name != "_csrf"
-                || !super::session::constant_eq(given.as_bytes(), ui.session.csrf_token.as_bytes())
+                || !super::session::constant_time_eq(
+                    given.as_bytes(),
+                    ui.session.csrf_token.as_bytes(),
+                )
             {
                 return Err(forged());
             }

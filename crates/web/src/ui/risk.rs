@@ -23,7 +23,7 @@ use super::auth::NoFields;
 use super::chrome::{Chrome, Section};
 use super::forms::FormErrors;
 use super::session::{
-    CsrfForm, UiError, UiResult, UiSession, constant_eq, query_start, redirect_with,
+    CsrfForm, UiError, UiResult, UiSession, constant_time_eq, query_start, redirect_with,
 };
 use crate::AppState;
 
@@ -541,7 +541,7 @@ pub async fn import(
             _ => {}
         }
     }
-    if !constant_eq(csrf.as_bytes(), ui.session.csrf_token.as_bytes()) {
+    if !constant_time_eq(csrf.as_bytes(), ui.session.csrf_token.as_bytes()) {
         return Err(UiError::Page(StatusCode::FORBIDDEN, "This form has expired or did not come from Safeharbor. Go back, reload the page and try again.".into()));
     }
     let org = orgs::get(&s.app, &ui.caller, &slug).await?;

@@ -87,6 +87,8 @@ pub fn router() -> (Router<AppState>, Vec<UiRoute>) {
     .post("/session/keepalive", auth::keepalive)
     .get("/invite/{token}", auth::invite_form)
     .post("/invite/{token}", auth::invite)
+    .get("/invite/{token}/join", auth::join_form)
+    .post("/invite/{token}/join", auth::join)
     .get("/", home::home)
     .get("/orgs/new", home::new_client_form)
     .post("/orgs", home::create_client)

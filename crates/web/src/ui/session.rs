@@ -165,7 +165,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             .find(|(k, _)| k == "_csrf")
             .map(|(_, v)| v.clone());
         let given = form_token.or(header_token).unwrap_or_default();
-        if !constant_eq(given.as_bytes(), ui.session.csrf_token.as_bytes()) {
+        if !constant_time_eq(given.as_bytes(), ui.session.csrf_token.as_bytes()) {
             return Err(UiError::Page(StatusCode::FORBIDDEN, "This form has expired or did not come from Safeharbor. Go back, reload the page and try again.".into()));
         }
         let fields = pairs.into_iter().filter(|(k, _)| k != "_csrf");
@@ -182,9 +182,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
-/// Compares secrets in constant time.
-pub fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Compares secrets in constant time (`subtle`).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
 }
 
 /// What went wrong on a page.
@@ -239,11 +239,7 @@ impl IntoResponse for UiError {
     fn into_response(self) -> Response {
         match self {
             Self::Login(next) => {
-                let safe = if next.starts_with('/') && !next.starts_with("//") {
-                    next
-                } else {
-                    "/".into()
-                };
+                let safe = local_path(&next).unwrap_or_else(|| "/".into());
                 let target: String = query_start(String::from("/login?"))
                     .append_pair("next", &safe)
                     .finish();
@@ -300,6 +296,23 @@ impl IntoResponse for UiError {
     }
 }
 
+/// A path on this site to go back to after signing in, or `None` when `next` could lead
+/// elsewhere. Only a single `/` followed by something other than `/` or `\` is taken, with no
+/// backslash or control character anywhere (browsers read `\` as `/` and drop tabs and line
+/// breaks, so `/\evil.example` and `/\t/evil.example` reach another host), and it must parse as
+/// a path with no scheme or authority.
+pub fn local_path(next: &str) -> Option<String> {
+    let mut chars = next.chars();
+    if chars.next() != Some('/') || matches!(chars.next(), Some('/' | '\\')) {
+        return None;
+    }
+    if next.chars().any(|c| c == '\\' || c.is_control()) {
+        return None;
+    }
+    let uri: axum::http::Uri = next.parse().ok()?;
+    (uri.scheme().is_none() && uri.authority().is_none()).then(|| next.to_owned())
+}
+
 /// Whether a request came from htmx (partial update).
 pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
@@ -321,4 +334,29 @@ pub type Pending = SessionContext;
 pub fn query_start(url: String) -> form_urlencoded::Serializer<'static, String> {
     let start = url.len();
     form_urlencoded::Serializer::for_suffix(url, start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_on_this_site_are_taken_as_the_next_page() {
+        for ok in ["/", "/orgs/lakeside", "/orgs/x?tab=1#top", "/a//b"] {
+            assert_eq!(local_path(ok).as_deref(), Some(ok), "{ok}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "",
+            "/x\\y",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
 }
