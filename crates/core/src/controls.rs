@@ -82,7 +82,7 @@ async fn check(
                 "name Security Rule citations from the catalog, e.g. 164.308(a)(7)(ii)(A)",
             ));
         };
-        if !refs.iter().any(|x| *x == req.reference) {
+        if !refs.contains(&req.reference) {
             refs.push(req.reference.clone());
         }
     }

@@ -9,6 +9,7 @@ pub mod breach;
 pub mod catalog;
 pub mod evidence;
 pub mod ids;
+pub mod inspect;
 pub mod org;
 pub mod page;
 pub mod risk;

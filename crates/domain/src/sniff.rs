@@ -6,9 +6,11 @@
 //! says what to upload instead. Unknown binary formats are refused too: a locker that only holds
 //! what it can name is one an auditor can trust.
 //!
-//! Known limit: Office Open XML and `OpenDocument` files are ZIP containers; they are recognised by
-//! their first entry (`[Content_Types].xml` or `mimetype`) and taken, as every practice keeps
-//! policies and logs in them. Their other entries are not inspected.
+//! Office Open XML and `OpenDocument` files are ZIP containers; they are recognised here by their
+//! first entry (`[Content_Types].xml` or `mimetype`), as every practice keeps policies and logs
+//! in them. What is inside them, and inside PDFs, is judged from every byte by
+//! [`crate::inspect::ContentInspector`]: macros, `ActiveX` controls, OLE objects and embedded
+//! programs in the packages; JavaScript, launch actions and embedded files in PDFs.
 
 use crate::Invalid;
 
@@ -16,7 +18,7 @@ use crate::Invalid;
 pub const SNIFF_BYTES: usize = 4096;
 
 /// Name endings refused whatever the content: they run when opened on Windows or macOS.
-const RUNNABLE_ENDINGS: &[&str] = &[
+pub(crate) const RUNNABLE_ENDINGS: &[&str] = &[
     ".exe",
     ".com",
     ".scr",

@@ -207,6 +207,19 @@ pub enum Command {
     /// Breach of unsecured PHI: assess a case against 45 CFR 164.400-164.414 (no database).
     #[command(subcommand)]
     Breach(BreachCommand),
+    /// Access-log review (45 CFR 164.308(a)(1)(ii)(D), 164.312(b)): the accesses of an EHR
+    /// access log worth a look (no database).
+    #[command(subcommand)]
+    Logreview(LogreviewCommand),
+}
+
+/// Access-log review commands.
+#[derive(Debug, Subcommand)]
+pub enum LogreviewCommand {
+    /// Review an access log against the workforce, patients, encounters and departments:
+    /// write the alerts as CSV (`rule,event_id,user_id,patient_id,day,detail`) and print the
+    /// counts per rule.
+    Run(crate::logreview_cmd::LogreviewRunArgs),
 }
 
 /// Breach commands.

@@ -16,8 +16,8 @@ use safeharbor_domain::user::Role;
 use tokio::net::TcpListener;
 
 use crate::cli::{
-    AuditCommand, BreachCommand, Cli, Command, RemindersCommand, ReportCommand, TokenCommand,
-    UserCommand,
+    AuditCommand, BreachCommand, Cli, Command, LogreviewCommand, RemindersCommand, ReportCommand,
+    TokenCommand, UserCommand,
 };
 use crate::config::Config;
 use crate::{build_app, demo, open_backend, system_clock, telemetry, web_config};
@@ -27,6 +27,9 @@ pub async fn run(cli: Cli) -> ExitCode {
     // Pure computation: no configuration is read and no database opened.
     if let Command::Breach(BreachCommand::Assess { file }) = &cli.command {
         return crate::breach_cmd::assess(file);
+    }
+    if let Command::Logreview(LogreviewCommand::Run(args)) = &cli.command {
+        return crate::logreview_cmd::run(args);
     }
     match execute(cli).await {
         Ok(code) => code,
@@ -216,6 +219,9 @@ async fn dispatch(
         Command::Evidence(c) => return crate::evidence_cmd::run(app, blobs, c).await,
         Command::Breach(BreachCommand::Assess { file }) => {
             return Ok(crate::breach_cmd::assess(&file));
+        }
+        Command::Logreview(LogreviewCommand::Run(args)) => {
+            return Ok(crate::logreview_cmd::run(&args));
         }
         Command::Reminders(RemindersCommand::Run) => {
             let mailer = mailer(cfg)?;
@@ -453,7 +459,13 @@ async fn serve(cfg: &Config, app: App) -> anyhow::Result<()> {
         app,
         config: web_config(cfg),
     };
-    safeharbor_web::serve(listener, state, shutdown)
+    let limits = safeharbor_web::ServeLimits {
+        header_timeout: std::time::Duration::from_secs(cfg.header_timeout_secs),
+        body_idle_timeout: std::time::Duration::from_secs(cfg.body_idle_timeout_secs),
+        max_connections: cfg.max_connections,
+        shutdown_grace: std::time::Duration::from_secs(cfg.shutdown_grace_secs),
+    };
+    safeharbor_web::serve(listener, state, limits, shutdown)
         .await
         .context("serving")?;
     tracing::info!("stopped");

@@ -11,6 +11,7 @@ pub mod demo_evidence;
 pub mod demo_risk;
 pub mod demo_sra;
 pub mod evidence_cmd;
+pub mod logreview_cmd;
 pub mod mail;
 pub mod telemetry;
 

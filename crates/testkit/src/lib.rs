@@ -204,6 +204,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// As [`spawn_app`], with other core settings.
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    spawn_app_full(settings, safeharbor_web::ServeLimits::default()).await
+}
+
+/// As [`spawn_app`], with other limits on what clients may hold.
+pub async fn spawn_app_limited(limits: safeharbor_web::ServeLimits) -> TestApp {
+    spawn_app_full(Settings::default(), limits).await
+}
+
+async fn spawn_app_full(settings: Settings, limits: safeharbor_web::ServeLimits) -> TestApp {
     let db = fresh_db().await;
     let clock = Arc::new(FakeClock::new(START));
     let blob_dir = tempfile::tempdir().expect("blob dir");
@@ -229,7 +238,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     };
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        let _ = safeharbor_web::serve(listener, state, async move {
+        let _ = safeharbor_web::serve(listener, state, limits, async move {
             let _ = rx.await;
         })
         .await;

@@ -117,14 +117,7 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
 
 /// The value of cookie `name` in these headers, if sent.
 pub fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
+    crate::cookies::read(headers, name)
 }
 
 /// The client's address: the socket peer, or the first `X-Forwarded-For` hop behind a trusted

@@ -5,18 +5,16 @@
 //! security headers and access logs in `middleware.rs`.
 
 pub mod api;
+pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod server;
 pub mod ui;
-
-use std::future::Future;
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use safeharbor_core::App;
-use tokio::net::TcpListener;
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -54,6 +52,7 @@ pub struct AppState {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
+    let headers_state = state.clone();
     let (api, _doc) = api::router().split_for_parts();
     let (pages, _routes) = ui::router();
     Router::new()
@@ -68,19 +67,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(middleware::errors_have_bodies))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            headers_state,
+            middleware::security_headers,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            middleware::panic_response,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_context))
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight and returns.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-}
+pub use server::{ServeLimits, serve};

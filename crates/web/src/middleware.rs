@@ -46,9 +46,22 @@ pub async fn request_context(req: Request, next: Next) -> Response {
 
 /// Headers every response carries: a strict CSP (no inline script, no framing), no MIME
 /// sniffing, no referrer leaking ids to other sites, and no caching of tenant data.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+pub async fn security_headers(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    // Over TLS (or behind a TLS proxy): every cookie is Secure, and browsers are told to come
+    // back over HTTPS only.
+    if state.config.secure_cookies {
+        crate::cookies::mark_secure(h);
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     let set = |h: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
@@ -112,4 +125,25 @@ pub async fn errors_have_bodies(req: Request, next: Next) -> Response {
         }
     }
     out
+}
+
+/// A handler that panicked: a 500 with the error body and the request id, never a dropped
+/// connection. The panic's message is logged, not sent.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the signature CatchPanicLayer::custom calls with the panic payload"
+)]
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| err.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %what, "a handler panicked");
+    crate::error::ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error; quote the request id when reporting it",
+    )
+    .into_response()
 }

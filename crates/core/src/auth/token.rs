@@ -217,6 +217,11 @@ pub async fn authenticate(
         app.store.touch_api_token(t.id, now).await?;
     }
     let memberships = super::active_memberships(app, &user, now).await?;
+    // A token outlives no membership: an auditor whose access ended has nothing left to
+    // reach, not even their own profile.
+    if memberships.is_empty() {
+        return Err(Error::Unauthenticated);
+    }
     Ok(Caller::authenticated(
         user.user,
         Credential::ApiToken {

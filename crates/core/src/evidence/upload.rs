@@ -1,11 +1,13 @@
 //! Streaming uploads: bytes go to the blob store as they arrive, checked against the size
-//! limit and sniffed from their first bytes; the evidence row is written only after the blob
-//! is durable, so a failure at any point leaves nothing visible.
+//! limit, typed from their first bytes and then read in full by the content inspector (active
+//! content in PDFs and Office files); the evidence row is written only after the blob is
+//! durable, so a failure at any point leaves nothing visible.
 
 use safeharbor_domain::evidence::{
     Evidence, EvidenceKind, EvidenceMeta, EvidenceVersion, LinkTarget, Source,
 };
 use safeharbor_domain::ids::EvidenceId;
+use safeharbor_domain::inspect::{ContentInspector, Inspection};
 use safeharbor_domain::sniff::{SNIFF_BYTES, check_name, sniff};
 
 use crate::App;
@@ -20,6 +22,8 @@ pub struct Upload {
     writer: Box<dyn BlobWriter>,
     head: Vec<u8>,
     media_type: Option<&'static str>,
+    /// Reads every byte once the type is known: active content in PDFs and Office files.
+    inspector: Option<ContentInspector>,
     file_name: Option<String>,
     limit: u64,
     /// An existing piece of evidence this becomes a new version of.
@@ -35,15 +39,25 @@ impl std::fmt::Debug for Upload {
     }
 }
 
-/// The file's base name, without control characters or the trailing dots and spaces Windows
-/// drops (`report.js.` is saved as `report.js`).
+/// Bidirectional formatting characters: a right-to-left override can show `gpj.exe` as
+/// `exe.jpg`. They have no place in a file name and are removed.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The file's base name, without control or bidirectional formatting characters or the
+/// trailing dots and spaces Windows drops (`report.js.` is saved as `report.js`).
 pub(crate) fn clean_name(name: Option<&str>) -> Option<String> {
     let base = name?
         .rsplit(['/', '\\'])
         .next()?
         .trim()
         .trim_end_matches(['.', ' ']);
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
+        .take(200)
+        .collect();
     (!cleaned.is_empty()).then_some(cleaned)
 }
 
@@ -68,6 +82,7 @@ pub async fn begin(
         writer: app.blobs.create().await?,
         head: Vec::new(),
         media_type: None,
+        inspector: None,
         file_name,
         limit: app.settings().upload_limit,
         target,
@@ -105,11 +120,20 @@ impl Upload {
         if self.writer.written() + bytes.len() as u64 > self.limit {
             return Err(too_large(self.limit));
         }
-        if self.media_type.is_none() {
+        if let Some(inspector) = &mut self.inspector {
+            inspector.feed(bytes);
+        } else {
             let want = SNIFF_BYTES - self.head.len();
-            self.head.extend_from_slice(&bytes[..want.min(bytes.len())]);
+            let (head, rest) = bytes.split_at(want.min(bytes.len()));
+            self.head.extend_from_slice(head);
             if self.head.len() >= SNIFF_BYTES {
-                self.media_type = Some(sniff(&self.head, self.file_name.as_deref())?);
+                let media_type = sniff(&self.head, self.file_name.as_deref())?;
+                // The inspector sees every byte, the sniffed head included.
+                let mut inspector = ContentInspector::new(media_type);
+                inspector.feed(&self.head);
+                inspector.feed(rest);
+                self.media_type = Some(media_type);
+                self.inspector = Some(inspector);
             }
         }
         self.writer.write(bytes).await
@@ -124,10 +148,25 @@ impl Upload {
     /// version), with its audit event.
     pub async fn finish(self, app: &App, caller: &Caller, meta: &NewEvidence) -> Result<Evidence> {
         let checked = meta.check(self.target.is_some())?;
-        let media_type = match self.media_type {
-            Some(t) => t,
-            None => sniff(&self.head, self.file_name.as_deref())?,
-        };
+        let (media_type, inspector) =
+            if let (Some(t), Some(inspector)) = (self.media_type, self.inspector) {
+                (t, inspector)
+            } else {
+                // Shorter than the sniffed head: all of it is in `head`.
+                let t = sniff(&self.head, self.file_name.as_deref())?;
+                let mut inspector = ContentInspector::new(t);
+                inspector.feed(&self.head);
+                (t, inspector)
+            };
+        let inspection: Inspection = inspector.finish()?;
+        if !inspection.fully_inspected {
+            // The note says kinds and counts only, never content of the file.
+            tracing::info!(
+                org_id = %self.scope.org_id(),
+                note = %inspection.note,
+                "upload taken, partly inspected"
+            );
+        }
         // Everything that can refuse the upload is checked before the bytes are kept.
         let links = match self.target {
             None => super::check_links(app, &self.scope, &meta.links).await?,

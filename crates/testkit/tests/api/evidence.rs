@@ -170,6 +170,71 @@ async fn an_uploaded_file_comes_back_byte_for_byte_with_its_sha256() {
     assert!(!disk.windows(9).any(|w| w == b"%PDF-1.7\n"));
 }
 
+/// A small PDF whose opening action runs JavaScript, past its first 4 KiB.
+fn scripted_pdf() -> Vec<u8> {
+    let mut b = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n".to_vec();
+    b.extend(std::iter::repeat_n(b'%', 6000));
+    b.extend(
+        b"\n3 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n%%EOF\n",
+    );
+    b
+}
+
+/// A ZIP of stored (uncompressed) entries, with its central directory.
+fn stored_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in entries {
+        let offset = u32::try_from(out.len()).unwrap();
+        let crc = crc32(data);
+        let (n, len) = (
+            u16::try_from(name.len()).unwrap(),
+            u32::try_from(data.len()).unwrap(),
+        );
+        out.extend(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+        out.extend(crc.to_le_bytes());
+        out.extend(len.to_le_bytes());
+        out.extend(len.to_le_bytes());
+        out.extend(n.to_le_bytes());
+        out.extend(0u16.to_le_bytes());
+        out.extend(name.as_bytes());
+        out.extend(*data);
+        central.extend(b"PK\x01\x02\x14\x00\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+        central.extend(crc.to_le_bytes());
+        central.extend(len.to_le_bytes());
+        central.extend(len.to_le_bytes());
+        central.extend(n.to_le_bytes());
+        central.extend([0u8; 12]);
+        central.extend(offset.to_le_bytes());
+        central.extend(name.as_bytes());
+    }
+    let cd_offset = u32::try_from(out.len()).unwrap();
+    let count = u16::try_from(entries.len()).unwrap();
+    out.extend(&central);
+    out.extend(b"PK\x05\x06\x00\x00\x00\x00");
+    out.extend(count.to_le_bytes());
+    out.extend(count.to_le_bytes());
+    out.extend(u32::try_from(central.len()).unwrap().to_le_bytes());
+    out.extend(cd_offset.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = 0xFFFF_FFFFu32;
+    for b in data {
+        c ^= u32::from(*b);
+        for _ in 0..8 {
+            c = if c & 1 == 1 {
+                (c >> 1) ^ 0xEDB8_8320
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
 #[tokio::test]
 async fn refused_uploads_say_why_and_leave_nothing_behind() {
     let app = spawn_app_with(Settings {
@@ -187,6 +252,18 @@ async fn refused_uploads_say_why_and_leave_nothing_behind() {
         ("Disguised", "report.pdf", exe, "Windows program"),
         ("Script", "fix.ps1", b"Write-Host hi".to_vec(), ".ps1"),
         ("Zip", "logs.pdf", b"PK\x03\x04\x14\x00\x00\x00\x08\x00aaaa\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00a.exe".to_vec(), "ZIP"),
+        // Past the first bytes: active content anywhere in the file.
+        ("Scripted PDF", "policy.pdf", scripted_pdf(), "JavaScript"),
+        (
+            "Macro document",
+            "policy.docx",
+            stored_zip(&[
+                ("[Content_Types].xml", b"<Types/>"),
+                ("word/document.xml", b"<w:document/>"),
+                ("word/vbaProject.bin", b"macro bytes"),
+            ]),
+            "macros",
+        ),
     ];
     for (title, name, bytes, why) in cases {
         let r = upload(&app, title, name, &bytes).await;

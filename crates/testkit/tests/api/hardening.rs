@@ -225,3 +225,27 @@ async fn an_invited_account_joins_only_when_its_owner_accepts_signed_in() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
+
+#[tokio::test]
+async fn an_expired_auditors_token_reaches_nothing_not_even_their_profile() {
+    let app = spawn_app().await;
+    let me = app.get_as("alpha_auditor", "/api/v1/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+    app.clock.advance(time::Duration::days(31));
+    let me = app.get_as("alpha_auditor", "/api/v1/me").await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED, "{}", me.text);
+}
+
+#[tokio::test]
+async fn a_handler_panic_becomes_a_500_with_the_error_body() {
+    let res = safeharbor_web::middleware::panic_response(Box::new("boom"));
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = axum::body::to_bytes(res.into_body(), 4096).await.unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"]["code"], "internal");
+    assert!(v["error"]["request_id"].is_string());
+    assert!(
+        !String::from_utf8_lossy(&body).contains("boom"),
+        "the panic is not told"
+    );
+}

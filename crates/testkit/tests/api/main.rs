@@ -15,6 +15,7 @@ mod evidence;
 mod evidence_imports;
 mod hardening;
 mod http;
+mod limits;
 mod members;
 mod orgs;
 mod pages;

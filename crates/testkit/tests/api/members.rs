@@ -150,11 +150,12 @@ async fn revoking_a_membership_ends_access_but_keeps_the_record() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.json["revoked_at"].is_string());
+    // Their only membership is gone: their token reaches nothing at all any more.
     assert_eq!(
         app.get_as("alpha_member", "/api/v1/orgs/alpha-clinic")
             .await
             .status,
-        StatusCode::NOT_FOUND
+        StatusCode::UNAUTHORIZED
     );
     let all = app
         .get_as(

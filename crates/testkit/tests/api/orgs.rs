@@ -292,11 +292,12 @@ async fn auditors_read_but_never_write_and_lose_access_when_it_expires() {
         denied.text
     );
     app.clock.advance(Duration::days(31));
+    // Access over: the auditor's token reaches nothing, the organization included.
     assert_eq!(
         app.get_as("alpha_auditor", "/api/v1/orgs/alpha-clinic")
             .await
             .status,
-        StatusCode::NOT_FOUND
+        StatusCode::UNAUTHORIZED
     );
 }
 

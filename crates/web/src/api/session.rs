@@ -99,11 +99,17 @@ pub async fn sign_out(State(s): State<AppState>, auth: Authed) -> ApiResult<Resp
     Ok(res)
 }
 
-/// The `Set-Cookie` value for a session token (an empty token with age 0 clears it).
+/// The `Set-Cookie` value for a session token (an empty token with age 0 clears it). `Secure`
+/// is added for every cookie by the security-headers middleware when the installation serves
+/// over TLS; `secure` here marks it even so (a response built outside that middleware).
 pub fn session_cookie(token: &str, max_age: i64, secure: bool) -> ApiResult<HeaderValue> {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    ))
-    .map_err(|_| safeharbor_core::Error::internal("session cookie is not a valid header").into())
+    let v = crate::cookies::set(SESSION_COOKIE, token, "/", max_age);
+    if !secure {
+        return Ok(v);
+    }
+    let mut h = axum::http::HeaderMap::new();
+    h.insert(header::SET_COOKIE, v);
+    crate::cookies::mark_secure(&mut h);
+    h.remove(header::SET_COOKIE)
+        .ok_or_else(|| safeharbor_core::Error::internal("session cookie lost").into())
 }

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use safeharbor_core::auth::secret;
 use safeharbor_core::auth::session::{self, SignIn, Stage};
@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::forms::FormErrors;
 use super::session::{
-    CsrfForm, UiError, UiResult, UiSession, clear_cookie, constant_time_eq, query_start,
-    redirect_with, session_redirect,
+    CsrfForm, UiError, UiResult, UiSession, constant_time_eq, query_start, redirect_with,
+    session_redirect,
 };
 use crate::AppState;
 use crate::extract::{ClientMeta, SESSION_COOKIE, cookie_in};
@@ -52,12 +52,10 @@ fn render_login(page: &LoginPage, status: StatusCode) -> UiResult<Response> {
         .render()
         .map_err(|e| UiError::Core(Error::internal(e)))?;
     let mut res = (status, Html(html)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_COOKIE}={}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600",
-        page.token
-    )) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::cookies::set(LOGIN_COOKIE, &page.token, "/login", 3600),
+    );
     Ok(res)
 }
 
@@ -151,8 +149,11 @@ pub async fn login(
                 next
             };
             let mut res = session_redirect(&signed.token, max_age, s.config.secure_cookies, &to);
-            res.headers_mut()
-                .append(header::SET_COOKIE, clear_cookie(LOGIN_COOKIE));
+            // The sign-in form's cookie lives on /login: it is cleared on that path.
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                crate::cookies::clear(LOGIN_COOKIE, "/login"),
+            );
             Ok(res)
         }
         Err(Error::Unauthenticated) => retry(

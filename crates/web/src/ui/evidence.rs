@@ -35,6 +35,20 @@ pub fn size(bytes: &u64) -> String {
     evidence::human_size(*bytes)
 }
 
+/// A stored file name as shown: bidirectional formatting characters (which can show
+/// `gpj.exe` as `exe.jpg`) become visible `[?]` markers instead of acting.
+pub fn display_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+                "[?]".to_owned()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// What is shown for a freshness.
 pub fn fresh_badge(f: &Freshness) -> &'static str {
     match f {

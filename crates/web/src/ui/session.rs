@@ -120,20 +120,16 @@ pub fn redirect_with(location: &str, kind: &str, text: &str) -> Response {
     let value: String = form_urlencoded::Serializer::new(String::new())
         .append_pair(kind, text)
         .finish();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=60"
-    )) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::cookies::set(FLASH_COOKIE, &value, "/", 60),
+    );
     res
 }
 
-/// A `Set-Cookie` that deletes `name`.
+/// A `Set-Cookie` that deletes `name` (set on `/`).
 pub fn clear_cookie(name: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
-    ))
-    .unwrap_or(HeaderValue::from_static(""))
+    crate::cookies::clear(name, "/")
 }
 
 /// A form posted by a signed-in user, with its CSRF token checked against the session.
