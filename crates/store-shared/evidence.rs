@@ -538,6 +538,48 @@ impl EvidenceStore for crate::Backend {
             .collect()
     }
 
+    async fn record_evidence_problem(
+        &self,
+        scope: &TenantScope,
+        evidence: EvidenceId,
+        version: i64,
+        kind: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<()> {
+        let mut tx = crate::dialect::begin_write(&self.pool).await?;
+        sqlx::query(
+            "INSERT INTO evidence_problem (org_id, evidence_id, version, kind, found_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, evidence_id, version) \
+             DO UPDATE SET kind = excluded.kind, found_at = excluded.found_at",
+        )
+        .bind(scope.org_id().as_uuid())
+        .bind(evidence.as_uuid())
+        .bind(version)
+        .bind(kind)
+        .bind(micros(audit.at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        audit::append(&mut tx, audit).await?;
+        commit(tx).await
+    }
+
+    async fn evidence_problem_count(&self, scope: &TenantScope) -> Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM evidence_problem WHERE org_id = $1")
+            .bind(scope.org_id().as_uuid())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn clear_evidence_problems(&self) -> Result<()> {
+        sqlx::query("DELETE FROM evidence_problem")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn take_job_lease(
         &self,
         job: &str,

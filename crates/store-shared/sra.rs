@@ -149,14 +149,14 @@ impl SraStore for crate::Backend {
         audit: &NewAuditEvent,
     ) -> Result<()> {
         let mut tx = crate::dialect::begin_write(&self.pool).await?;
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM asset WHERE org_id = $1 AND asset_id = $2")
+        let exists: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM asset WHERE org_id = $1 AND asset_id = $2")
                 .bind(scope.org_id().as_uuid())
                 .bind(c.asset_id.as_uuid())
-                .fetch_optional(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
-        if exists.is_none() {
+        if exists == 0 {
             return Err(Error::NotFound);
         }
         sqlx::query(

@@ -24,9 +24,20 @@ use sha2::{Digest, Sha256};
 use crate::format::{CHUNK, Header, Opener, Sealer};
 use crate::keyring::Keyring;
 
-/// Temp files older than this are left-overs of a crash and removed at start-up. (Younger ones
-/// may belong to another server sharing the directory.)
-const STALE_TEMP: std::time::Duration = std::time::Duration::from_hours(24);
+/// A temp file not written for this long cannot be an upload in flight (bodies that stall
+/// longer are cut by the server), so it is a crash's left-over and is removed at start-up, even
+/// while another server shares the directory.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_mins(10);
+
+/// Whether opening the store may create its first key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPolicy {
+    /// A new installation: create the keyring if there is none and no blob yet.
+    CreateIfNew,
+    /// The database records evidence (or this is a restore): the keyring must exist; a missing
+    /// one is an error, never a reason to make a new key.
+    MustExist,
+}
 
 /// The blob store in a local directory.
 #[derive(Debug, Clone)]
@@ -50,16 +61,23 @@ impl LocalBlobStore {
         Ok(Keyring::create(&data_dir.join("keys"))?.current_id())
     }
 
-    /// Opens the store under `data_dir`. A new installation (no keys and no blobs yet) gets its
-    /// key here; blobs without their keyring are an error, never a reason to make a new key.
+    /// Opens the store under `data_dir` for a new installation (see [`Self::open_with`]).
     pub fn open(data_dir: &Path) -> Result<Self> {
+        Self::open_with(data_dir, KeyPolicy::CreateIfNew)
+    }
+
+    /// Opens the store under `data_dir`. Under [`KeyPolicy::CreateIfNew`] a new installation (no
+    /// keys and no blobs yet) gets its key here; otherwise, and whenever blobs exist, a missing
+    /// keyring is an error, never a reason to make a new key.
+    pub fn open_with(data_dir: &Path, policy: KeyPolicy) -> Result<Self> {
         let keys_dir = data_dir.join("keys");
         let root = data_dir.join("blobs");
         let ring = if Keyring::exists(&keys_dir) {
             Keyring::load(&keys_dir)?
-        } else if has_blobs(&root) {
+        } else if has_blobs(&root) || policy == KeyPolicy::MustExist {
             return Err(Error::internal(format!(
-                "{} holds evidence but {} has no keys; restore the keys directory from your backup",
+                "the database or {} holds evidence but {} has no keys; restore the keys directory \
+                 from your backup (a new key cannot read the old files)",
                 root.display(),
                 keys_dir.display()
             )));
@@ -116,6 +134,36 @@ impl LocalBlobStore {
     /// The path a blob is stored at (for tests and operators).
     pub fn blob_path(&self, sha256: &str) -> Result<PathBuf> {
         self.path_of(sha256)
+    }
+
+    /// Stored blob addresses (file names) that no record in `known` names: blobs left by a
+    /// crash between the file and its row, or by rows removed from a restored database.
+    pub fn orphans(&self, known: &std::collections::HashSet<String>) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let Ok(dirs) = fs::read_dir(&self.root) else {
+            return Ok(out);
+        };
+        for d in dirs.flatten() {
+            if d.file_name().len() != 2 || !d.path().is_dir() {
+                continue;
+            }
+            for f in fs::read_dir(d.path())
+                .map_err(io("listing blobs"))?
+                .flatten()
+            {
+                let name = f.file_name().to_string_lossy().into_owned();
+                if name.len() == 64 && !known.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Deletes an orphan blob (one [`Self::orphans`] listed).
+    pub fn remove_orphan(&self, sha256: &str) -> Result<()> {
+        fs::remove_file(self.path_of(sha256)?).map_err(io("removing an orphan blob"))
     }
 
     /// Temp files currently in the store (a write in progress or a crash's left-overs).

@@ -217,3 +217,31 @@ async fn uploading_the_same_bytes_again_repairs_a_damaged_copy() {
         BlobCheck::Intact { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_database_that_records_evidence_never_gets_a_new_key_even_with_no_blobs() {
+    // A restore into an empty directory: no blobs, no keys, but the database names files.
+    let d = tempfile::tempdir().unwrap();
+    let e = LocalBlobStore::open_with(d.path(), KeyPolicy::MustExist).unwrap_err();
+    assert!(e.to_string().contains("restore the keys"), "{e}");
+    assert!(!d.path().join("keys").exists(), "no key was made");
+    // A new installation gets its key.
+    LocalBlobStore::open_with(d.path(), KeyPolicy::CreateIfNew).unwrap();
+    assert!(d.path().join("keys").exists());
+}
+
+#[tokio::test]
+async fn orphans_are_the_stored_blobs_no_record_names_and_can_be_removed() {
+    let (_d, s) = store();
+    let kept = put(&s, b"named by a record", 4).await;
+    let lost = put(&s, b"left by a crash", 4).await;
+    let known: std::collections::HashSet<String> = [kept.sha256.clone()].into();
+    assert_eq!(s.orphans(&known).unwrap(), vec![lost.sha256.clone()]);
+    s.remove_orphan(&lost.sha256).unwrap();
+    assert!(s.orphans(&known).unwrap().is_empty());
+    assert_eq!(get(&s, &kept.sha256).await, b"named by a record");
+    assert!(
+        s.remove_orphan("../../etc/passwd").is_err(),
+        "only blob addresses"
+    );
+}

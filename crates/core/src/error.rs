@@ -44,6 +44,11 @@ pub enum Error {
     /// is missing.
     #[error("{} thing(s) must be done first", .0.len())]
     Incomplete(Vec<Invalid>),
+    /// A stored evidence file is missing (or altered) in the evidence store: the record exists
+    /// but its bytes are gone (HTTP 500, code `stored_file_missing`). Logged, audited and shown
+    /// on the organization's status, so lost evidence is noticed before an audit.
+    #[error("the stored file of this evidence is missing or altered")]
+    StoredFileMissing,
     /// Something failed that the caller cannot fix (HTTP 500). The cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),

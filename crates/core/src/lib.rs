@@ -157,4 +157,10 @@ impl App {
     pub fn maintenance(&self) -> &dyn ports::Maintenance {
         &*self.store
     }
+
+    /// Every stored file version of every organization, for operator checks of the blob store
+    /// (the CLI's `evidence verify`); never reached from a request.
+    pub async fn maintenance_blob_refs(&self) -> Result<Vec<ports::BlobRef>> {
+        self.store.blob_refs().await
+    }
 }

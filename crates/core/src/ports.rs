@@ -463,6 +463,11 @@ pub trait Maintenance: Send + Sync {
     async fn restore(&self, from: &Path, force: bool) -> Result<()>;
     /// Whether the database holds no installation yet.
     async fn is_empty(&self) -> Result<bool>;
+    /// Whether the database records any stored evidence file (whose key must then exist).
+    async fn has_evidence_files(&self) -> Result<bool>;
+    /// The append-only and lock triggers the schema must have, by name, that are missing
+    /// (someone dropped them): the audit trail and finalized records are then unprotected.
+    async fn missing_triggers(&self) -> Result<Vec<String>>;
     /// Fingerprints of every table.
     async fn table_digests(&self) -> Result<Vec<TableDigest>>;
     /// Whether the database answers.

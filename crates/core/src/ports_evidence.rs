@@ -112,6 +112,20 @@ pub trait EvidenceStore: Send + Sync {
     ) -> Result<Vec<OrgEvidence>>;
     /// Every stored file version of every organization (maintenance: verify, rotate).
     async fn blob_refs(&self) -> Result<Vec<BlobRef>>;
+    /// Records that a stored file version was found missing, altered or without its key
+    /// (`kind`), with its audit event; a later finding replaces an earlier one.
+    async fn record_evidence_problem(
+        &self,
+        scope: &TenantScope,
+        evidence: EvidenceId,
+        version: i64,
+        kind: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<()>;
+    /// How many stored file versions of the organization are recorded as missing or altered.
+    async fn evidence_problem_count(&self, scope: &TenantScope) -> Result<i64>;
+    /// Forgets every recorded problem (maintenance, before a full verify records what it finds).
+    async fn clear_evidence_problems(&self) -> Result<()>;
     /// Takes or renews the lease on a background job for `ttl`; false if another holder has
     /// an unexpired lease.
     async fn take_job_lease(

@@ -239,8 +239,13 @@ pub enum BreachCommand {
 #[derive(Debug, Subcommand)]
 pub enum EvidenceCommand {
     /// Re-read, authenticate and re-hash every stored file; exit 1 listing any that are
-    /// missing or altered.
-    Verify,
+    /// missing or altered (recorded on their organization's status). Also lists stored files
+    /// no record names (left by a crash or a restore).
+    Verify {
+        /// Delete the stored files no record names.
+        #[arg(long)]
+        remove_orphans: bool,
+    },
     /// Make a new encryption key current and re-encrypt every stored file under it.
     RotateKey,
     /// Benchmark baseline: SHA-256 and AES-256-GCM speed on one core on this machine.

@@ -68,7 +68,31 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let backend = open_backend(&cfg).await?;
-    let blobs = crate::open_blobs(&cfg)?;
+    // A restore works on the database alone, and must not make a key: the keys come back from
+    // the backup of the data directory, and a new one would hide that they are missing.
+    if let Command::Restore { file, force } = &cli.command {
+        backend.store().restore(file, *force).await?;
+        println!("Restored from {}", file.display());
+        backend.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The schema protects the audit trail and finalized records with triggers: a database
+    // missing them is refused, not served.
+    let missing = backend.store().missing_triggers().await?;
+    if !missing.is_empty() && matches!(cli.command, Command::Serve(_) | Command::Demo { .. }) {
+        anyhow::bail!(
+            "the database is missing its append-only triggers ({}): the audit trail and finalized \
+             records are unprotected. Run `safeharbor audit verify`, then restore the database \
+             from a backup or re-create the triggers",
+            missing.join(", ")
+        );
+    }
+    let policy = if backend.store().has_evidence_files().await? {
+        safeharbor_blob::KeyPolicy::MustExist
+    } else {
+        safeharbor_blob::KeyPolicy::CreateIfNew
+    };
+    let blobs = crate::open_blobs(&cfg, policy)?;
     let clock = match &cli.global.test_clock_offset_file {
         Some(f) => {
             tracing::warn!("the clock is offset by a test file; never do this in production");
@@ -143,10 +167,7 @@ async fn dispatch(
             app.maintenance().backup(&out).await?;
             println!("Backup written to {}", out.display());
         }
-        Command::Restore { file, force } => {
-            app.maintenance().restore(&file, force).await?;
-            println!("Restored from {}", file.display());
-        }
+        Command::Restore { .. } => unreachable_command()?,
         Command::Audit(AuditCommand::Verify) => return verify(app).await,
         Command::Audit(AuditCommand::List {
             org,
@@ -379,9 +400,22 @@ fn password_from(stdin: bool) -> anyhow::Result<(String, bool)> {
 }
 
 async fn verify(app: &App) -> anyhow::Result<ExitCode> {
+    let missing = app.maintenance().missing_triggers().await?;
     let result =
         safeharbor_core::audit::verify(app, |n| tracing::debug!(checked = n, "audit chain"))
             .await?;
+    if !missing.is_empty() {
+        println!(
+            "Audit trail UNPROTECTED: the database is missing its append-only triggers ({}). \
+             Rows can be edited without the database refusing; restore from a backup or \
+             re-create the triggers.",
+            missing.join(", ")
+        );
+        if let Verification::Broken(b) = &result {
+            println!("Audit trail BROKEN: {b}");
+        }
+        return Ok(ExitCode::from(1));
+    }
     match result {
         Verification::Intact { events, head_hash } => {
             println!("Audit trail intact: {events} events verified. Head hash: {head_hash}");
@@ -393,6 +427,11 @@ async fn verify(app: &App) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// A command handled before the application is built.
+fn unreachable_command() -> anyhow::Result<()> {
+    anyhow::bail!("this command runs before the application is built")
 }
 
 /// The configured mailer, if any.

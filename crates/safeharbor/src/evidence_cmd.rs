@@ -16,7 +16,15 @@ pub async fn run(
     cmd: EvidenceCommand,
 ) -> anyhow::Result<ExitCode> {
     match cmd {
-        EvidenceCommand::Verify => verify(app).await,
+        EvidenceCommand::Verify { remove_orphans } => {
+            let code = verify(app).await?;
+            let orphans = orphans(app, blobs, remove_orphans).await?;
+            Ok(if orphans > 0 && !remove_orphans {
+                ExitCode::from(1)
+            } else {
+                code
+            })
+        }
         EvidenceCommand::SpeedTest { mib } => {
             let s = tokio::task::spawn_blocking(move || {
                 safeharbor_blob::speed::measure(mib * 1024 * 1024)
@@ -59,6 +67,34 @@ pub async fn run(
     }
 }
 
+/// Stored files no record names: listed, and deleted when asked. Returns how many there were.
+async fn orphans(app: &App, blobs: &LocalBlobStore, remove: bool) -> anyhow::Result<usize> {
+    let known: std::collections::HashSet<String> = app
+        .maintenance_blob_refs()
+        .await?
+        .into_iter()
+        .map(|r| r.sha256)
+        .collect();
+    let found = blobs.orphans(&known)?;
+    for sha in &found {
+        if remove {
+            blobs.remove_orphan(sha)?;
+            println!("REMOVED orphan stored file {sha}");
+        } else {
+            println!("ORPHAN: stored file {sha} is named by no evidence record");
+        }
+    }
+    if !found.is_empty() && !remove {
+        println!(
+            "{} stored file(s) are named by no record (left by a crash, or by a restore of an older \
+             database). Remove them with `safeharbor evidence verify --remove-orphans` once you are \
+             sure no database restore would need them.",
+            found.len()
+        );
+    }
+    Ok(found.len())
+}
+
 async fn verify(app: &App) -> anyhow::Result<ExitCode> {
     let r = maintenance::verify(app, |done, total| {
         if done % 500 == 0 || done == total {
@@ -66,6 +102,8 @@ async fn verify(app: &App) -> anyhow::Result<ExitCode> {
         }
     })
     .await?;
+    maintenance::record_problems(app, &safeharbor_core::Caller::local_operator(), &r.problems)
+        .await?;
     if r.problems.is_empty() {
         println!(
             "Evidence intact: {} stored files ({} bytes) decrypted, authenticated and re-hashed.",

@@ -80,9 +80,12 @@ pub async fn open_backend(cfg: &Config) -> anyhow::Result<Backend> {
 }
 
 /// Opens the evidence blob store under the data directory (creating its key on first use).
-pub fn open_blobs(cfg: &Config) -> anyhow::Result<LocalBlobStore> {
+pub fn open_blobs(
+    cfg: &Config,
+    policy: safeharbor_blob::KeyPolicy,
+) -> anyhow::Result<LocalBlobStore> {
     create_private_dir(&cfg.data_dir)?;
-    LocalBlobStore::open(&cfg.data_dir)
+    LocalBlobStore::open_with(&cfg.data_dir, policy)
         .map_err(anyhow::Error::from)
         .context("opening the evidence store")
 }

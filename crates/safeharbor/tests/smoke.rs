@@ -775,3 +775,85 @@ async fn evidence_verify_catches_an_altered_file_and_rotate_key_keeps_everything
     let o = run(d, &["evidence", "verify"], None);
     assert_eq!(code(&o), 0, "{}", text(&o));
 }
+
+#[tokio::test]
+async fn lost_files_orphans_missing_keys_and_missing_triggers_are_caught_not_papered_over() {
+    let demo = tempfile::tempdir().unwrap();
+    let d = demo.path();
+    let (child, _) = start(d, &["demo"]);
+    assert_eq!(stop(child), 0);
+    let files = blob_files(d);
+
+    // A stored file that vanished: verify names it, exits 1, and records it.
+    let victim = files[0].clone();
+    let saved = std::fs::read(&victim).unwrap();
+    std::fs::remove_file(&victim).unwrap();
+    let o = run(d, &["evidence", "verify"], None);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("MISSING"), "{}", text(&o));
+    let pool =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", d.join("safeharbor.db").display()))
+            .await
+            .unwrap();
+    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM evidence_problem")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1, "the loss is kept on the organization's status");
+    std::fs::write(&victim, &saved).unwrap();
+
+    // A stored file no record names: listed (exit 1), then removed on request.
+    let orphan = d.join("blobs").join("ab").join("ab".repeat(32));
+    std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+    std::fs::write(&orphan, b"left by a crash").unwrap();
+    let o = run(d, &["evidence", "verify"], None);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("ORPHAN"), "{}", text(&o));
+    assert!(orphan.exists(), "listing deletes nothing");
+    let o = run(d, &["evidence", "verify", "--remove-orphans"], None);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(!orphan.exists(), "removed on request");
+    assert!(victim.exists(), "a file a record names is never an orphan");
+    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM evidence_problem")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        recorded, 0,
+        "a restored file leaves the status once verified"
+    );
+
+    // The database restored into a fresh directory without its keys: the restore makes no key,
+    // and serving refuses instead of creating one that cannot read the files.
+    let backup = tempfile::tempdir().unwrap();
+    let file = backup.path().join("db.backup");
+    let o = run(d, &["backup", "--out", file.to_str().unwrap()], None);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let fresh = tempfile::tempdir().unwrap();
+    let f = fresh.path();
+    let o = run(f, &["restore", file.to_str().unwrap()], None);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(!f.join("keys").exists(), "a restore makes no key");
+    let o = run(f, &["serve", "--addr", "127.0.0.1:0"], None);
+    assert_ne!(code(&o), 0, "serving without the keys is refused");
+    assert!(text(&o).contains("no keys"), "{}", text(&o));
+    assert!(!f.join("keys").exists(), "and still no new key");
+
+    // A dropped append-only trigger: audit verify exits 1 and serve refuses.
+    sqlx::query("DROP TRIGGER evidence_version_immutable_update")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let o = run(d, &["audit", "verify"], None);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("UNPROTECTED"), "{}", text(&o));
+    assert!(
+        text(&o).contains("evidence_version_immutable_update"),
+        "{}",
+        text(&o)
+    );
+    let o = run(d, &["serve", "--addr", "127.0.0.1:0"], None);
+    assert_ne!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("append-only triggers"), "{}", text(&o));
+}

@@ -159,6 +159,38 @@ impl Maintenance for crate::Backend {
         Ok(out)
     }
 
+    async fn has_evidence_files(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM evidence_version WHERE sha256 IS NOT NULL LIMIT 1) AS t",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(n > 0)
+    }
+
+    async fn missing_triggers(&self) -> Result<Vec<String>> {
+        const EXPECTED: &[&str] = &[
+            "audit_event_no_update",
+            "audit_event_no_delete",
+            "assessment_response_locked_update",
+            "assessment_response_locked_insert",
+            "assessment_locked",
+            "evidence_version_immutable_update",
+            "evidence_version_immutable_delete",
+        ];
+        let present: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+        Ok(EXPECTED
+            .iter()
+            .filter(|t| !present.iter().any(|p| p == *t))
+            .map(|t| (*t).to_owned())
+            .collect())
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

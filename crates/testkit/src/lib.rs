@@ -213,6 +213,14 @@ pub async fn spawn_app_limited(limits: safeharbor_web::ServeLimits) -> TestApp {
 }
 
 async fn spawn_app_full(settings: Settings, limits: safeharbor_web::ServeLimits) -> TestApp {
+    // `SAFEHARBOR_TEST_LOG=error` (a tracing filter) shows the server's log while debugging a
+    // test; the suite runs without it.
+    if let Ok(filter) = std::env::var("SAFEHARBOR_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
     let db = fresh_db().await;
     let clock = Arc::new(FakeClock::new(START));
     let blob_dir = tempfile::tempdir().expect("blob dir");

@@ -149,6 +149,12 @@ impl From<Error> for ApiError {
                     )
                 }
             }
+            // 500: the record is there, its stored bytes are not.
+            Error::StoredFileMissing => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "stored_file_missing",
+                "the stored file of this evidence is missing or altered in the evidence store; an administrator must restore it from a backup of the data directory (it is recorded on the organization's status)",
+            ),
             // 500: log the cause once; tell the client nothing about it.
             Error::Internal(cause) => {
                 tracing::error!(error = %cause, source = ?cause.source(), "internal error");

@@ -56,6 +56,54 @@ pub async fn verify(app: &App, mut progress: impl FnMut(usize, usize)) -> Result
     Ok(report)
 }
 
+/// Records each problem on the status of every organization whose evidence holds the blob (with
+/// an audit event), so it shows there until the file is restored; findings of an earlier run
+/// that this run no longer sees (a file restored since) are cleared. The operator runs this after
+/// `verify`, which checked every stored file.
+pub async fn record_problems(
+    app: &App,
+    operator: &crate::Caller,
+    problems: &[Problem],
+) -> Result<()> {
+    app.store.clear_evidence_problems().await?;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let kinds: BTreeMap<&str, &str> = problems
+        .iter()
+        .map(|p| {
+            let kind = match p.check {
+                BlobCheck::Missing => "missing",
+                BlobCheck::KeyMissing => "key_missing",
+                BlobCheck::Altered | BlobCheck::Intact { .. } => "altered",
+            };
+            (p.blob.sha256.as_str(), kind)
+        })
+        .collect();
+    for r in app.store.blob_refs().await? {
+        let Some(kind) = kinds.get(r.sha256.as_str()) else {
+            continue;
+        };
+        let scope =
+            crate::authz::scope(app, operator, &r.org_slug, crate::authz::Need::Write).await?;
+        let event = operator.event(
+            app.now(),
+            Some(scope.org_id()),
+            "evidence.file_missing",
+            "evidence",
+            Some(r.evidence_id.to_string()),
+            format!(
+                "evidence verify: stored file of version {} is {kind}",
+                r.version
+            ),
+        );
+        app.store
+            .record_evidence_problem(&scope, r.evidence_id, r.version, kind, &event)
+            .await?;
+    }
+    Ok(())
+}
+
 /// What `evidence rotate-key` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RotateReport {

@@ -383,7 +383,30 @@ pub async fn download(
             "is a link, not a file: open its address instead",
         ));
     };
-    let reader = app.blobs.open(sha).await?;
+    let reader = match app.blobs.open(sha).await {
+        Ok(r) => r,
+        Err(Error::NotFound) => {
+            // Lost evidence must be noticed before an audit: logged, audited, and kept on the
+            // organization's status until restored.
+            tracing::error!(org_id = %scope.org_id(), evidence_id = %e.id, version = v.version, "a stored evidence file is missing");
+            let event = caller.event(
+                app.now(),
+                Some(scope.org_id()),
+                "evidence.file_missing",
+                "evidence",
+                Some(e.id.to_string()),
+                format!(
+                    "stored file of evidence version {} found missing on download",
+                    v.version
+                ),
+            );
+            app.store
+                .record_evidence_problem(&scope, e.id, v.version, "missing", &event)
+                .await?;
+            return Err(Error::StoredFileMissing);
+        }
+        Err(other) => return Err(other),
+    };
     let event = caller.event(
         app.now(),
         Some(scope.org_id()),
@@ -420,6 +443,8 @@ pub struct EvidenceSummary {
     pub expired: usize,
     /// Linked to nothing (proves nothing yet).
     pub unlinked: usize,
+    /// Stored file versions found missing or altered (restore them from a backup).
+    pub files_missing: usize,
 }
 
 impl EvidenceSummary {
@@ -443,6 +468,7 @@ pub async fn summary(app: &App, caller: &Caller, slug: &str) -> Result<EvidenceS
             s.unlinked += 1;
         }
     }
+    s.files_missing = usize::try_from(app.store.evidence_problem_count(&scope).await?).unwrap_or(0);
     Ok(s)
 }
 

@@ -881,3 +881,47 @@ async fn the_import_page_needs_its_token_first_previews_a_new_preset_and_imports
         list.text
     );
 }
+
+#[tokio::test]
+async fn a_stored_file_lost_from_disk_is_a_clear_server_error_and_shows_on_the_status() {
+    let app = spawn_app().await;
+    let bytes = pdf(2048);
+    let r = upload(&app, "Firewall review", "fw.pdf", &bytes).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json["id"].as_str().unwrap().to_owned();
+    let sha = hex::encode(Sha256::digest(&bytes));
+    std::fs::remove_file(app.blobs.blob_path(&sha).unwrap()).unwrap();
+
+    let r = app
+        .get_as("alpha_member", &format!("{ALPHA}/evidence/{id}/content"))
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.text);
+    assert_eq!(r.code(), "stored_file_missing", "{}", r.text);
+    assert!(r.text.contains("restore"), "says what to do: {}", r.text);
+    assert!(!r.text.contains(&sha), "no internals: {}", r.text);
+    // Audited, and on the organization's status until the file is back.
+    let audit = app
+        .get_as(
+            "alpha_admin",
+            &format!("{ALPHA}/audit-events?action=evidence.file_missing"),
+        )
+        .await;
+    assert_eq!(
+        audit.json["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        audit.text
+    );
+    let b = app.page_sign_in("alpha.admin@example.com").await;
+    let page = app.page_get(&b, "/orgs/alpha-clinic").await;
+    assert!(
+        page.text.contains("1 stored file missing or altered"),
+        "{}",
+        page.text
+    );
+    // Another organization's status is untouched.
+    let beta = app.page_sign_in("beta.admin@example.com").await;
+    let page = app.page_get(&beta, "/orgs/beta-clinic").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text.contains("missing or altered"), "{}", page.text);
+}

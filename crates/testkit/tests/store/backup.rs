@@ -108,3 +108,29 @@ async fn restore_refuses_a_file_that_is_not_a_backup() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_database_missing_an_append_only_trigger_is_noticed() {
+    let db = fresh_db().await;
+    let store = db.backend.store();
+    assert!(store.missing_triggers().await.unwrap().is_empty());
+    assert!(!store.has_evidence_files().await.unwrap());
+    let dropped = if db.url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_event_no_update ON audit_event")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        "audit_event_no_update"
+    } else {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_event_no_delete")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        "audit_event_no_delete"
+    };
+    assert_eq!(store.missing_triggers().await.unwrap(), vec![dropped]);
+}

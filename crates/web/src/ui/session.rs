@@ -275,6 +275,11 @@ impl IntoResponse for UiError {
                 Error::Conflict { message, .. } => {
                     error_page(StatusCode::CONFLICT, "That cannot be done now", message)
                 }
+                Error::StoredFileMissing => error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The stored file is missing",
+                    "This evidence is on record but its stored file is missing or altered in the evidence store. An administrator must restore it from a backup of the data directory; it now shows on the organization's status.".into(),
+                ),
                 Error::Incomplete(list) => error_page(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "Not yet",
